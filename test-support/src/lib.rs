@@ -1,0 +1,29 @@
+//! Test scaffolding shared by every crate's integration tests: a database per test, a queue
+//! prefix per test, key material, an SMTP sink, and one-time log setup.
+//!
+//! Everything a test creates here it also removes (databases, queues, temp files).
+
+pub mod amqp;
+pub mod db;
+pub mod keys;
+pub mod smtp;
+
+use std::sync::Once;
+
+/// Turns test logs on when `TEST_LOG` is set (silent otherwise).
+pub fn init_tracing() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// A short random tag for names that must not collide across parallel tests.
+pub fn unique_tag() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
