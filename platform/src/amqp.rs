@@ -6,7 +6,9 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context as _;
 use lapin::{
     BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind,
-    options::{ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions},
+    options::{
+        ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    },
     types::{AMQPValue, FieldTable},
 };
 use tokio::sync::Mutex;
@@ -36,7 +38,9 @@ impl Amqp {
             prefix: prefix.into(),
             connection: Arc::new(Mutex::new(None)),
         };
-        amqp.connection().await.context("AMQP_URL: cannot connect to RabbitMQ")?;
+        amqp.connection()
+            .await
+            .context("AMQP_URL: cannot connect to RabbitMQ")?;
         Ok(amqp)
     }
 
@@ -85,16 +89,26 @@ impl Amqp {
     /// A channel in publisher-confirm mode with the events exchange declared.
     pub async fn publisher(&self) -> anyhow::Result<Channel> {
         let channel = self.channel().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         self.declare_exchanges(&channel).await?;
         Ok(channel)
     }
 
     /// Declares the events topic exchange and the dead-letter exchange (idempotent).
     pub async fn declare_exchanges(&self, channel: &Channel) -> anyhow::Result<()> {
-        let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
         channel
-            .exchange_declare(self.name(EVENTS_EXCHANGE).into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                self.name(EVENTS_EXCHANGE).into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await?;
         channel
             .exchange_declare(
@@ -118,10 +132,18 @@ impl Amqp {
         self.declare_exchanges(channel).await?;
         let queue_name = self.name(queue);
         let dlq_name = format!("{queue_name}.dlq");
-        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
         let mut dlq_args = FieldTable::default();
-        dlq_args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-        channel.queue_declare(dlq_name.as_str().into(), durable, dlq_args).await?;
+        dlq_args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("quorum".into()),
+        );
+        channel
+            .queue_declare(dlq_name.as_str().into(), durable, dlq_args)
+            .await?;
         channel
             .queue_bind(
                 dlq_name.as_str().into(),
@@ -132,14 +154,25 @@ impl Amqp {
             )
             .await?;
         let mut args = FieldTable::default();
-        args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-        args.insert("x-delivery-limit".into(), AMQPValue::LongInt(DELIVERY_LIMIT));
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("quorum".into()),
+        );
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongInt(DELIVERY_LIMIT),
+        );
         args.insert(
             "x-dead-letter-exchange".into(),
             AMQPValue::LongString(self.name(DEAD_LETTER_EXCHANGE).into()),
         );
-        args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(queue_name.as_str().into()));
-        channel.queue_declare(queue_name.as_str().into(), durable, args).await?;
+        args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(queue_name.as_str().into()),
+        );
+        channel
+            .queue_declare(queue_name.as_str().into(), durable, args)
+            .await?;
         for key in routing_keys {
             channel
                 .queue_bind(
@@ -156,7 +189,11 @@ impl Amqp {
 }
 
 /// Properties of a persistent protobuf message.
-pub fn message_properties(message_id: &str, message_type: &str, request_id: Option<&str>) -> BasicProperties {
+pub fn message_properties(
+    message_id: &str,
+    message_type: &str,
+    request_id: Option<&str>,
+) -> BasicProperties {
     let mut headers = FieldTable::default();
     if let Some(id) = request_id {
         headers.insert("x-request-id".into(), AMQPValue::LongString(id.into()));

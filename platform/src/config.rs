@@ -13,7 +13,11 @@ use crate::discovery::ServiceAddr;
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArgs {
     /// Postgres connection URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/igny8")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/igny8"
+    )]
     pub database_url: String,
     /// Pool size; about the core count is right for a busy service.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
@@ -24,7 +28,11 @@ pub struct DbArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct AmqpArgs {
     /// AMQP URL of the broker.
-    #[arg(long, env = "AMQP_URL", default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
+    #[arg(
+        long,
+        env = "AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
     pub amqp_url: String,
     /// Prefix of every exchange and queue name (isolates tests and environments).
     #[arg(long, env = "AMQP_PREFIX", default_value = "")]
@@ -46,15 +54,69 @@ pub struct PlatformPeerArgs {
     #[arg(long, env = "AUTH_SVC", default_value = "http://127.0.0.1:50051")]
     pub auth_svc: ServiceAddr,
     /// File holding the secret services exchange for service tokens.
-    #[arg(long, env = "SERVICE_SECRET_FILE", default_value = ".local/secrets/service_secret")]
+    #[arg(
+        long,
+        env = "SERVICE_SECRET_FILE",
+        default_value = ".local/secrets/service_secret"
+    )]
     pub service_secret_file: PathBuf,
+}
+
+/// Settings every domain service shares; listen addresses default per service.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServiceArgs {
+    /// gRPC listen address (default: the service's own port on 127.0.0.1).
+    #[arg(long, env = "LISTEN_ADDR")]
+    pub listen_addr: Option<std::net::SocketAddr>,
+    /// Metrics and liveness HTTP address (default: the service's metrics port on 127.0.0.1).
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(flatten)]
+    pub peers: PlatformPeerArgs,
+}
+
+impl ServiceArgs {
+    /// Settings for an in-process test: ephemeral ports, the test's database and auth-svc.
+    pub fn for_tests(
+        database_url: &str,
+        auth_svc: std::net::SocketAddr,
+        service_secret_file: &Path,
+    ) -> Self {
+        Self {
+            listen_addr: Some(([127, 0, 0, 1], 0).into()),
+            metrics_addr: Some(([127, 0, 0, 1], 0).into()),
+            db: DbArgs {
+                database_url: database_url.to_owned(),
+                database_max_connections: 5,
+            },
+            log: LogArgs {
+                log_format: crate::telemetry::LogFormat::Pretty,
+            },
+            peers: PlatformPeerArgs {
+                auth_svc: ServiceAddr::Static(format!("http://{auth_svc}")),
+                service_secret_file: service_secret_file.to_owned(),
+            },
+        }
+    }
 }
 
 /// Reads a secret file, naming the setting when it cannot.
 pub fn read_secret_file(path: &Path, setting: &str) -> anyhow::Result<String> {
-    let raw = std::fs::read_to_string(path)
-        .with_context(|| format!("{setting}: cannot read {} (run ./dev up to create local secrets)", path.display()))?;
+    let raw = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "{setting}: cannot read {} (run ./dev up to create local secrets)",
+            path.display()
+        )
+    })?;
     let secret = raw.trim().to_owned();
-    anyhow::ensure!(secret.len() >= 16, "{setting}: {} holds fewer than 16 characters", path.display());
+    anyhow::ensure!(
+        secret.len() >= 16,
+        "{setting}: {} holds fewer than 16 characters",
+        path.display()
+    );
     Ok(secret)
 }

@@ -69,11 +69,23 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// A signed-in user; `session_id` names the refresh-token family the access token came from.
-    User { user_id: Uuid, account_id: Uuid, role: Role, session_id: Uuid },
+    User {
+        user_id: Uuid,
+        account_id: Uuid,
+        role: Role,
+        session_id: Uuid,
+    },
     /// A site API key (the WordPress plugin): editor rights on one site only.
-    SiteKey { key_id: Uuid, account_id: Uuid, site_id: Uuid },
+    SiteKey {
+        key_id: Uuid,
+        account_id: Uuid,
+        site_id: Uuid,
+    },
     /// A platform service, optionally acting for one account (a worker on a job).
-    Service { name: String, account_id: Option<Uuid> },
+    Service {
+        name: String,
+        account_id: Option<Uuid>,
+    },
 }
 
 /// Identity plus correlation data of one request.
@@ -90,11 +102,18 @@ impl RequestContext {
     /// The account every query of this request is confined to.
     pub fn account_id(&self) -> Result<Uuid> {
         match &self.principal {
-            Principal::User { account_id, .. } | Principal::SiteKey { account_id, .. } => Ok(*account_id),
-            Principal::Service { account_id: Some(id), .. } => Ok(*id),
-            Principal::Service { account_id: None, .. } => {
-                Err(Error::permission_denied("a service call must name the account it acts for"))
+            Principal::User { account_id, .. } | Principal::SiteKey { account_id, .. } => {
+                Ok(*account_id)
             }
+            Principal::Service {
+                account_id: Some(id),
+                ..
+            } => Ok(*id),
+            Principal::Service {
+                account_id: None, ..
+            } => Err(Error::permission_denied(
+                "a service call must name the account it acts for",
+            )),
         }
     }
 
@@ -112,17 +131,24 @@ impl RequestContext {
         if self.role().at_least(min) {
             Ok(())
         } else {
-            Err(Error::permission_denied(format!("this action needs the {min} role or higher")))
+            Err(Error::permission_denied(format!(
+                "this action needs the {min} role or higher"
+            )))
         }
     }
 
     /// The signed-in user, or PermissionDenied for keys and services.
     pub fn user(&self) -> Result<(Uuid, Uuid, Role, Uuid)> {
         match &self.principal {
-            Principal::User { user_id, account_id, role, session_id } => {
-                Ok((*user_id, *account_id, *role, *session_id))
-            }
-            _ => Err(Error::permission_denied("this action needs a signed-in user")),
+            Principal::User {
+                user_id,
+                account_id,
+                role,
+                session_id,
+            } => Ok((*user_id, *account_id, *role, *session_id)),
+            _ => Err(Error::permission_denied(
+                "this action needs a signed-in user",
+            )),
         }
     }
 
@@ -147,7 +173,9 @@ impl RequestContext {
     pub fn service(&self) -> Result<&str> {
         match &self.principal {
             Principal::Service { name, .. } => Ok(name),
-            _ => Err(Error::permission_denied("only platform services may call this")),
+            _ => Err(Error::permission_denied(
+                "only platform services may call this",
+            )),
         }
     }
 
@@ -178,14 +206,21 @@ mod tests {
     fn site_keys_are_editors_confined_to_one_site() {
         let site = Uuid::new_v4();
         let ctx = RequestContext {
-            principal: Principal::SiteKey { key_id: Uuid::new_v4(), account_id: Uuid::new_v4(), site_id: site },
+            principal: Principal::SiteKey {
+                key_id: Uuid::new_v4(),
+                account_id: Uuid::new_v4(),
+                site_id: site,
+            },
             bearer: String::new(),
             request_id: "r".into(),
             traceparent: None,
         };
         assert_eq!(ctx.role(), Role::Editor);
         assert!(ctx.check_site(site, "site").is_ok());
-        assert!(matches!(ctx.check_site(Uuid::new_v4(), "site"), Err(Error::NotFound("site"))));
+        assert!(matches!(
+            ctx.check_site(Uuid::new_v4(), "site"),
+            Err(Error::NotFound("site"))
+        ));
         assert!(ctx.user().is_err());
     }
 }

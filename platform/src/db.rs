@@ -17,16 +17,21 @@ pub async fn connect(url: &str, max_connections: u32, schema: &str) -> anyhow::R
         !schema.is_empty() && schema.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
         "schema name {schema:?} must be lowercase letters and underscores"
     );
-    let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid Postgres URL")?;
+    let options: PgConnectOptions = url
+        .parse()
+        .context("DATABASE_URL is not a valid Postgres URL")?;
     let mut conn = PgConnection::connect_with(&options)
         .await
         .context("DATABASE_URL: cannot connect to Postgres")?;
     // Concurrent first starts race on CREATE SCHEMA; a unique violation means another won.
-    if let Err(err) = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
-        .execute(&mut conn)
-        .await
+    if let Err(err) = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema}"
+    )))
+    .execute(&mut conn)
+    .await
     {
-        let raced = matches!(&err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"));
+        let raced =
+            matches!(&err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"));
         if !raced {
             return Err(err).context("creating the service schema");
         }
@@ -44,6 +49,9 @@ pub async fn connect(url: &str, max_connections: u32, schema: &str) -> anyhow::R
 /// Applies the service's embedded migrations (sqlx takes an advisory lock, so replicas that
 /// start together migrate once).
 pub async fn migrate(pool: &PgPool, migrator: &sqlx::migrate::Migrator) -> anyhow::Result<()> {
-    migrator.run(pool).await.context("running database migrations")?;
+    migrator
+        .run(pool)
+        .await
+        .context("running database migrations")?;
     Ok(())
 }

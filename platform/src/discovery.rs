@@ -28,14 +28,18 @@ impl FromStr for ServiceAddr {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if let Some(name) = s.strip_prefix("dns+srv://") {
             if name.is_empty() || name.contains('/') {
-                return Err(format!("{s:?}: expected dns+srv://_grpc._tcp.<svc>.<ns>.svc.cluster.local"));
+                return Err(format!(
+                    "{s:?}: expected dns+srv://_grpc._tcp.<svc>.<ns>.svc.cluster.local"
+                ));
             }
             Ok(Self::DnsSrv(name.to_owned()))
         } else if s.starts_with("http://") || s.starts_with("https://") {
             s.parse::<http::Uri>().map_err(|e| format!("{s:?}: {e}"))?;
             Ok(Self::Static(s.to_owned()))
         } else {
-            Err(format!("{s:?}: expected http://host:port or dns+srv://name"))
+            Err(format!(
+                "{s:?}: expected http://host:port or dns+srv://name"
+            ))
         }
     }
 }
@@ -142,7 +146,9 @@ impl SrvRefresher {
                     }
                 }
                 // Keep the last known endpoints: a DNS hiccup must not empty the channel.
-                Err(err) => tracing::warn!(name = %self.name, error.message = %err, "SRV lookup failed"),
+                Err(err) => {
+                    tracing::warn!(name = %self.name, error.message = %err, "SRV lookup failed")
+                }
             }
             tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -153,14 +159,31 @@ impl SrvRefresher {
 
     async fn apply(&mut self, addrs: Vec<SocketAddr>) -> Result<(), ()> {
         let fresh: HashMap<SocketAddr, ()> = addrs.into_iter().map(|a| (a, ())).collect();
-        for gone in self.current.keys().filter(|a| !fresh.contains_key(a)).copied().collect::<Vec<_>>() {
-            self.changes.send(Change::Remove(gone)).await.map_err(|_| ())?;
+        for gone in self
+            .current
+            .keys()
+            .filter(|a| !fresh.contains_key(a))
+            .copied()
+            .collect::<Vec<_>>()
+        {
+            self.changes
+                .send(Change::Remove(gone))
+                .await
+                .map_err(|_| ())?;
             self.current.remove(&gone);
         }
-        for addr in fresh.keys().filter(|a| !self.current.contains_key(a)).copied().collect::<Vec<_>>() {
+        for addr in fresh
+            .keys()
+            .filter(|a| !self.current.contains_key(a))
+            .copied()
+            .collect::<Vec<_>>()
+        {
             match endpoint(format!("http://{addr}"), &self.options) {
                 Ok(ep) => {
-                    self.changes.send(Change::Insert(addr, ep)).await.map_err(|_| ())?;
+                    self.changes
+                        .send(Change::Insert(addr, ep))
+                        .await
+                        .map_err(|_| ())?;
                     self.current.insert(addr, ());
                 }
                 Err(err) => tracing::warn!(%addr, error.message = %err, "bad endpoint"),
@@ -188,7 +211,10 @@ pub async fn resolve_srv(resolver: &TokioResolver, name: &str) -> anyhow::Result
 }
 
 /// Resolves `name` once against `dns_server` (or the system resolver).
-pub async fn resolve_srv_once(name: &str, dns_server: Option<SocketAddr>) -> anyhow::Result<Vec<SocketAddr>> {
+pub async fn resolve_srv_once(
+    name: &str,
+    dns_server: Option<SocketAddr>,
+) -> anyhow::Result<Vec<SocketAddr>> {
     resolve_srv(&resolver(dns_server)?, name).await
 }
 
@@ -203,7 +229,9 @@ mod tests {
             ServiceAddr::Static("http://127.0.0.1:50051".into())
         );
         assert_eq!(
-            "dns+srv://_grpc._tcp.auth.igny8.svc.cluster.local".parse::<ServiceAddr>().unwrap(),
+            "dns+srv://_grpc._tcp.auth.igny8.svc.cluster.local"
+                .parse::<ServiceAddr>()
+                .unwrap(),
             ServiceAddr::DnsSrv("_grpc._tcp.auth.igny8.svc.cluster.local".into())
         );
         assert!("127.0.0.1:50051".parse::<ServiceAddr>().is_err());

@@ -31,7 +31,11 @@ impl FieldErrors {
 
     /// `Ok(())` when nothing was added, else the validation error.
     pub fn into_result(self) -> Result<()> {
-        if self.is_empty() { Ok(()) } else { Err(Error::Validation(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self))
+        }
     }
 
     /// A single-field validation error.
@@ -77,15 +81,24 @@ pub const ERROR_DOMAIN: &str = "igny8";
 
 impl Error {
     pub fn precondition(code: &'static str, message: impl Into<String>) -> Self {
-        Self::FailedPrecondition { code, message: message.into() }
+        Self::FailedPrecondition {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into() }
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn already_exists(code: &'static str, message: impl Into<String>) -> Self {
-        Self::AlreadyExists { code, message: message.into() }
+        Self::AlreadyExists {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn permission_denied(message: impl Into<String>) -> Self {
@@ -244,7 +257,10 @@ mod tests {
         let decoded = decode_status(&status);
         assert_eq!(decoded.http_status, 400);
         assert_eq!(decoded.code, "VALIDATION_ERROR");
-        assert_eq!(decoded.fields.0["email"], vec!["is not a valid email address"]);
+        assert_eq!(
+            decoded.fields.0["email"],
+            vec!["is not a valid email address"]
+        );
     }
 
     #[test]

@@ -45,7 +45,11 @@ pub struct Authenticator {
 impl Authenticator {
     /// `jwks` refetches keys for unknown key ids; auth-svc itself passes `None`.
     pub fn new(verifier: Arc<TokenVerifier>, jwks: Option<JwksSource>) -> Self {
-        Self { verifier, jwks, public_methods: Vec::new() }
+        Self {
+            verifier,
+            jwks,
+            public_methods: Vec::new(),
+        }
     }
 
     /// Lets calls to `method` (full path, e.g. `/igny8.auth.v1.AuthService/GetJwks`) through
@@ -157,7 +161,10 @@ impl<S> Layer<S> for ContextLayer {
     type Service = ContextService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ContextService { inner, auth: self.auth.clone() }
+        ContextService {
+            inner,
+            auth: self.auth.clone(),
+        }
     }
 }
 
@@ -169,7 +176,10 @@ pub struct ContextService<S> {
 
 impl<S, B> Service<http::Request<B>> for ContextService<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
@@ -188,7 +198,8 @@ where
         let auth = self.auth.clone();
         let path = request.uri().path().to_owned();
         let request_id = request_id_of(request.headers());
-        let trace_id = trace_id_of(header_str(request.headers(), TRACEPARENT_HEADER)).map(str::to_owned);
+        let trace_id =
+            trace_id_of(header_str(request.headers(), TRACEPARENT_HEADER)).map(str::to_owned);
         let span = tracing::info_span!(
             "grpc",
             method = %path,
@@ -259,6 +270,31 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves health, reflection and the service's routes until `shutdown`; then reports
+/// NOT_SERVING (so load balancers stop sending) and drains in-flight calls.
+pub async fn serve_parts(
+    listener: TcpListener,
+    auth: Arc<Authenticator>,
+    parts: ServerParts,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let ServerParts { health, routes } = parts;
+    let grpc_shutdown = CancellationToken::new();
+    let watcher = {
+        let grpc_shutdown = grpc_shutdown.clone();
+        tokio::spawn(async move {
+            shutdown.cancelled().await;
+            health
+                .set_service_status("", tonic_health::ServingStatus::NotServing)
+                .await;
+            grpc_shutdown.cancel();
+        })
+    };
+    let served = serve(listener, auth, routes.routes(), grpc_shutdown).await;
+    watcher.abort();
+    served
+}
+
 /// Builds an outgoing request that carries the caller's identity and correlation ids.
 pub fn forward<T>(message: T, ctx: &RequestContext) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
@@ -305,7 +341,10 @@ mod tests {
     #[test]
     fn trace_id_is_read_from_a_well_formed_traceparent_only() {
         let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        assert_eq!(trace_id_of(Some(tp)), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        assert_eq!(
+            trace_id_of(Some(tp)),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
         assert_eq!(trace_id_of(Some("00-xyz-1-01")), None);
         assert_eq!(trace_id_of(None), None);
     }

@@ -9,7 +9,9 @@ use std::{future::Future, sync::Arc, time::Duration};
 use futures_util::StreamExt as _;
 use lapin::{
     message::Delivery,
-    options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions},
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+    },
     types::{AMQPValue, FieldTable},
 };
 use sqlx::{PgConnection, PgPool};
@@ -90,7 +92,9 @@ impl<H: Handler> Consumer<H> {
     pub async fn declare(&self) -> anyhow::Result<()> {
         let channel = self.amqp.channel().await?;
         let keys: Vec<&str> = self.routing_keys.iter().map(String::as_str).collect();
-        self.amqp.declare_consumer_queue(&channel, &self.name, &keys).await?;
+        self.amqp
+            .declare_consumer_queue(&channel, &self.name, &keys)
+            .await?;
         Ok(())
     }
 
@@ -114,9 +118,14 @@ impl<H: Handler> Consumer<H> {
 
     async fn consume(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
         let channel = self.amqp.channel().await?;
-        channel.basic_qos(self.prefetch, BasicQosOptions::default()).await?;
+        channel
+            .basic_qos(self.prefetch, BasicQosOptions::default())
+            .await?;
         let keys: Vec<&str> = self.routing_keys.iter().map(String::as_str).collect();
-        let queue = self.amqp.declare_consumer_queue(&channel, &self.name, &keys).await?;
+        let queue = self
+            .amqp
+            .declare_consumer_queue(&channel, &self.name, &keys)
+            .await?;
         let mut deliveries = channel
             .basic_consume(
                 queue.as_str().into(),
@@ -144,7 +153,9 @@ impl<H: Handler> Consumer<H> {
     async fn process(&self, delivery: Delivery) -> anyhow::Result<()> {
         let Some(message) = inbound(&delivery) else {
             tracing::error!(consumer = %self.name, "message without a valid message_id; dead-lettering");
-            delivery.reject(BasicRejectOptions { requeue: false }).await?;
+            delivery
+                .reject(BasicRejectOptions { requeue: false })
+                .await?;
             return Ok(());
         };
         let span = tracing::info_span!(
@@ -158,19 +169,30 @@ impl<H: Handler> Consumer<H> {
         match self.apply(&message).await {
             Ok(applied) => {
                 if !applied {
-                    metrics::counter!("inbox_duplicates_total", "consumer" => self.name.clone()).increment(1);
+                    metrics::counter!("inbox_duplicates_total", "consumer" => self.name.clone())
+                        .increment(1);
                     tracing::debug!("duplicate delivery; effect already applied");
                 }
                 delivery.ack(BasicAckOptions::default()).await?;
             }
             Err(HandlerError::Permanent(err)) => {
                 tracing::error!(error.message = %err, "message refused; dead-lettering");
-                delivery.nack(BasicNackOptions { requeue: false, multiple: false }).await?;
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: false,
+                        multiple: false,
+                    })
+                    .await?;
             }
             Err(HandlerError::Transient(err)) => {
                 tracing::warn!(error.message = %err, "message failed; returning it to the queue");
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                delivery.nack(BasicNackOptions { requeue: true, multiple: false }).await?;
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        multiple: false,
+                    })
+                    .await?;
             }
         }
         Ok(())
@@ -200,14 +222,21 @@ fn inbound(delivery: &Delivery) -> Option<InboundMessage> {
     let props = &delivery.properties;
     let message_id = props.message_id().as_ref()?.as_str().parse().ok()?;
     let request_id = props.headers().as_ref().and_then(|headers| {
-        headers.inner().get("x-request-id").and_then(|value| match value {
-            AMQPValue::LongString(s) => Some(s.to_string()),
-            _ => None,
-        })
+        headers
+            .inner()
+            .get("x-request-id")
+            .and_then(|value| match value {
+                AMQPValue::LongString(s) => Some(s.to_string()),
+                _ => None,
+            })
     });
     Some(InboundMessage {
         message_id,
-        message_type: props.kind().as_ref().map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        message_type: props
+            .kind()
+            .as_ref()
+            .map(|k| k.as_str().to_owned())
+            .unwrap_or_default(),
         routing_key: delivery.routing_key.as_str().to_owned(),
         payload: delivery.data.clone(),
         redelivered: delivery.redelivered,

@@ -51,7 +51,14 @@ pub async fn enqueue<M: prost::Message + prost::Name>(
     event: &M,
     request_id: Option<&str>,
 ) -> Result<Uuid, sqlx::Error> {
-    enqueue_raw(conn, routing_key, &M::full_name(), event.encode_to_vec(), request_id).await
+    enqueue_raw(
+        conn,
+        routing_key,
+        &M::full_name(),
+        event.encode_to_vec(),
+        request_id,
+    )
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -76,7 +83,13 @@ pub struct OutboxRelay {
 
 impl OutboxRelay {
     pub fn new(pool: PgPool, amqp: Amqp, schema: &str) -> Self {
-        Self { pool, amqp, schema: schema.to_owned(), batch_size: 500, poll_every: Duration::from_secs(1) }
+        Self {
+            pool,
+            amqp,
+            schema: schema.to_owned(),
+            batch_size: 500,
+            poll_every: Duration::from_secs(1),
+        }
     }
 
     /// Runs until `shutdown`; broker or database failures are retried with backoff.
@@ -92,7 +105,9 @@ impl OutboxRelay {
             if channel.is_none() {
                 match self.amqp.publisher().await {
                     Ok(ch) => channel = Some(ch),
-                    Err(err) => tracing::warn!(error.message = %err, "outbox relay cannot open a channel"),
+                    Err(err) => {
+                        tracing::warn!(error.message = %err, "outbox relay cannot open a channel")
+                    }
                 }
             }
             let drained = match &channel {
@@ -141,7 +156,10 @@ impl OutboxRelay {
 
     async fn listen(&self) -> Option<PgListener> {
         let mut listener = PgListener::connect_with(&self.pool).await.ok()?;
-        listener.listen(&format!("{}_outbox", self.schema)).await.ok()?;
+        listener
+            .listen(&format!("{}_outbox", self.schema))
+            .await
+            .ok()?;
         Some(listener)
     }
 
@@ -162,8 +180,11 @@ impl OutboxRelay {
         // batch instead of one per message.
         let mut confirms = Vec::with_capacity(rows.len());
         for row in &rows {
-            let properties =
-                message_properties(&row.message_id.to_string(), &row.message_type, row.request_id.as_deref());
+            let properties = message_properties(
+                &row.message_id.to_string(),
+                &row.message_type,
+                row.request_id.as_deref(),
+            );
             let confirm = channel
                 .basic_publish(
                     self.amqp.name(&row.exchange).into(),
@@ -186,15 +207,21 @@ impl OutboxRelay {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        metrics::counter!("outbox_published_total", "schema" => self.schema.clone()).increment(acked.len() as u64);
-        anyhow::ensure!(acked.len() == rows.len(), "the broker refused {} messages", rows.len() - acked.len());
+        metrics::counter!("outbox_published_total", "schema" => self.schema.clone())
+            .increment(acked.len() as u64);
+        anyhow::ensure!(
+            acked.len() == rows.len(),
+            "the broker refused {} messages",
+            rows.len() - acked.len()
+        );
         Ok(acked.len())
     }
 
     async fn cleanup(&self) {
-        let result = sqlx::query("DELETE FROM outbox WHERE published_at < now() - interval '1 day'")
-            .execute(&self.pool)
-            .await;
+        let result =
+            sqlx::query("DELETE FROM outbox WHERE published_at < now() - interval '1 day'")
+                .execute(&self.pool)
+                .await;
         if let Err(err) = result {
             tracing::warn!(error.message = %err, "outbox cleanup failed");
         }

@@ -10,23 +10,23 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 use crate::{
-    config::{DbArgs, PlatformPeerArgs},
+    config::ServiceArgs,
     discovery::{self, ChannelOptions},
     grpc::{self, Authenticator, ServerParts},
     token::{JwksSource, TokenVerifier},
 };
 
 /// What distinguishes one service's start-up from another's.
-pub struct ServiceSpec<'a> {
+pub struct ServiceSpec {
     /// Process name, used in logs and metrics.
     pub name: &'static str,
     /// The Postgres schema the service owns.
     pub schema: &'static str,
-    pub migrator: &'a sqlx::migrate::Migrator,
-    pub listen_addr: SocketAddr,
-    pub metrics_addr: SocketAddr,
-    pub db: &'a DbArgs,
-    pub peers: &'a PlatformPeerArgs,
+    pub migrator: &'static sqlx::migrate::Migrator,
+    /// Default gRPC port (ARCHITECTURE §9).
+    pub grpc_port: u16,
+    /// Default metrics port.
+    pub metrics_port: u16,
 }
 
 /// A started (not yet serving) service base.
@@ -44,18 +44,33 @@ pub struct ServiceBase {
 
 impl ServiceBase {
     /// Connects, migrates and binds; fails with a message naming the setting at fault.
-    pub async fn build(spec: ServiceSpec<'_>) -> anyhow::Result<Self> {
-        let pool = crate::db::connect(&spec.db.database_url, spec.db.database_max_connections, spec.schema).await?;
+    pub async fn build(spec: &ServiceSpec, args: &ServiceArgs) -> anyhow::Result<Self> {
+        let pool = crate::db::connect(
+            &args.db.database_url,
+            args.db.database_max_connections,
+            spec.schema,
+        )
+        .await?;
         crate::db::migrate(&pool, spec.migrator).await?;
-        let grpc_listener = TcpListener::bind(spec.listen_addr)
+        let listen_addr = args
+            .listen_addr
+            .unwrap_or_else(|| ([127, 0, 0, 1], spec.grpc_port).into());
+        let metrics_addr = args
+            .metrics_addr
+            .unwrap_or_else(|| ([127, 0, 0, 1], spec.metrics_port).into());
+        let grpc_listener = TcpListener::bind(listen_addr)
             .await
-            .with_context(|| format!("LISTEN_ADDR: cannot bind {}", spec.listen_addr))?;
-        let metrics_listener = TcpListener::bind(spec.metrics_addr)
+            .with_context(|| format!("LISTEN_ADDR: cannot bind {listen_addr}"))?;
+        let metrics_listener = TcpListener::bind(metrics_addr)
             .await
-            .with_context(|| format!("METRICS_ADDR: cannot bind {}", spec.metrics_addr))?;
+            .with_context(|| format!("METRICS_ADDR: cannot bind {metrics_addr}"))?;
         let background = CancellationToken::new();
-        let auth_channel = discovery::connect(&spec.peers.auth_svc, &ChannelOptions::default(), background.clone())
-            .context("AUTH_SVC")?;
+        let auth_channel = discovery::connect(
+            &args.peers.auth_svc,
+            &ChannelOptions::default(),
+            background.clone(),
+        )
+        .context("AUTH_SVC")?;
         let verifier = Arc::new(TokenVerifier::new());
         let jwks = JwksSource::new(verifier.clone(), auth_channel.clone());
         let authenticator = Arc::new(Authenticator::new(verifier, Some(jwks.clone())));
@@ -72,34 +87,37 @@ impl ServiceBase {
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc_listener.local_addr().expect("bound listener has an address")
+        self.grpc_listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn metrics_addr(&self) -> SocketAddr {
-        self.metrics_listener.local_addr().expect("bound listener has an address")
+        self.metrics_listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// Serves `parts` and metrics, refreshing token keys, until `shutdown`; then reports
     /// NOT_SERVING and drains in-flight calls.
-    pub async fn serve(self, parts: ServerParts, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let ServerParts { health, routes } = parts;
-        tokio::spawn(self.jwks.clone().run(Duration::from_secs(300), self.background.clone()));
-        let metrics = tokio::spawn(crate::metrics::serve(self.metrics_listener, shutdown.clone()));
+    pub async fn serve(
+        self,
+        parts: ServerParts,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        tokio::spawn(
+            self.jwks
+                .clone()
+                .run(Duration::from_secs(300), self.background.clone()),
+        );
+        let metrics = tokio::spawn(crate::metrics::serve(
+            self.metrics_listener,
+            shutdown.clone(),
+        ));
         tracing::info!(service = self.name, grpc = %self.grpc_listener.local_addr()?, "serving");
-        let grpc_shutdown = CancellationToken::new();
-        let watcher = {
-            let grpc_shutdown = grpc_shutdown.clone();
-            let shutdown = shutdown.clone();
-            tokio::spawn(async move {
-                shutdown.cancelled().await;
-                // Tell load balancers first, then stop accepting.
-                health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
-                grpc_shutdown.cancel();
-            })
-        };
-        let served = grpc::serve(self.grpc_listener, self.authenticator, routes.routes(), grpc_shutdown).await;
+        let served =
+            grpc::serve_parts(self.grpc_listener, self.authenticator, parts, shutdown).await;
         self.background.cancel();
-        watcher.abort();
         metrics.await??;
         tracing::info!(service = self.name, "stopped");
         served

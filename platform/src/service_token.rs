@@ -20,7 +20,11 @@ pub struct ServiceTokens {
 }
 
 impl ServiceTokens {
-    pub fn new(auth_channel: Channel, service: impl Into<String>, secret: impl Into<Arc<str>>) -> Self {
+    pub fn new(
+        auth_channel: Channel,
+        service: impl Into<String>,
+        secret: impl Into<Arc<str>>,
+    ) -> Self {
         Self {
             client: AuthServiceClient::new(auth_channel),
             service: service.into(),

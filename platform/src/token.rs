@@ -73,7 +73,10 @@ impl Claims {
                 account_id: self.account.ok_or_else(bad)?,
                 site_id: self.site.ok_or_else(bad)?,
             }),
-            TokenKind::Service => Ok(Principal::Service { name: self.sub.clone(), account_id: None }),
+            TokenKind::Service => Ok(Principal::Service {
+                name: self.sub.clone(),
+                account_id: None,
+            }),
         }
     }
 }
@@ -101,7 +104,10 @@ pub struct PublicKey {
 impl PublicKey {
     /// Builds a key from raw Ed25519 public key bytes.
     pub fn from_bytes(kid: &str, bytes: &[u8]) -> Self {
-        Self { kid: kid.to_owned(), x: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes) }
+        Self {
+            kid: kid.to_owned(),
+            x: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        }
     }
 }
 
@@ -124,7 +130,10 @@ impl TokenVerifier {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        Self { keys: RwLock::new(HashMap::new()), validation }
+        Self {
+            keys: RwLock::new(HashMap::new()),
+            validation,
+        }
     }
 
     /// Replaces the key set.
@@ -143,7 +152,10 @@ impl TokenVerifier {
     }
 
     pub fn has_key(&self, kid: &str) -> bool {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).contains_key(kid)
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(kid)
     }
 
     /// The key id a token names, without verifying anything.
@@ -175,7 +187,8 @@ impl TokenVerifier {
 #[derive(Clone)]
 pub struct JwksSource {
     verifier: Arc<TokenVerifier>,
-    client: igny8_proto::auth::v1::auth_service_client::AuthServiceClient<tonic::transport::Channel>,
+    client:
+        igny8_proto::auth::v1::auth_service_client::AuthServiceClient<tonic::transport::Channel>,
     last_fetch: Arc<tokio::sync::Mutex<Option<Instant>>>,
 }
 
@@ -183,10 +196,7 @@ pub struct JwksSource {
 const MIN_REFETCH: Duration = Duration::from_secs(5);
 
 impl JwksSource {
-    pub fn new(
-        verifier: Arc<TokenVerifier>,
-        channel: tonic::transport::Channel,
-    ) -> Self {
+    pub fn new(verifier: Arc<TokenVerifier>, channel: tonic::transport::Channel) -> Self {
         Self {
             verifier,
             client: igny8_proto::auth::v1::auth_service_client::AuthServiceClient::new(channel),
@@ -222,7 +232,11 @@ impl JwksSource {
         if self.verifier.has_key(kid) {
             return;
         }
-        let recent = self.last_fetch.lock().await.is_some_and(|at| at.elapsed() < MIN_REFETCH);
+        let recent = self
+            .last_fetch
+            .lock()
+            .await
+            .is_some_and(|at| at.elapsed() < MIN_REFETCH);
         if !recent {
             if let Err(err) = self.refresh().await {
                 tracing::warn!(error.message = %err, "fetching token keys failed");

@@ -21,12 +21,17 @@ pub async fn cleanup(prefix: &str, queues: &[&str]) -> anyhow::Result<()> {
     let channel = conn.create_channel().await?;
     for queue in queues {
         for name in [format!("{prefix}{queue}"), format!("{prefix}{queue}.dlq")] {
-            channel.queue_delete(name.as_str().into(), QueueDeleteOptions::default()).await?;
+            channel
+                .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+                .await?;
         }
     }
     for exchange in ["igny8.events", "igny8.dlx"] {
         channel
-            .exchange_delete(format!("{prefix}{exchange}").as_str().into(), ExchangeDeleteOptions::default())
+            .exchange_delete(
+                format!("{prefix}{exchange}").as_str().into(),
+                ExchangeDeleteOptions::default(),
+            )
             .await?;
     }
     conn.close(200, "done".into()).await?;

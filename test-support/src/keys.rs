@@ -21,7 +21,12 @@ impl TestKeys {
         let service_secret = hex::encode(rand::random::<[u8; 32]>());
         let service_secret_file = dir.join("service_secret");
         std::fs::write(&service_secret_file, &service_secret)?;
-        Ok(Self { dir, private_key_file, service_secret_file, service_secret })
+        Ok(Self {
+            dir,
+            private_key_file,
+            service_secret_file,
+            service_secret,
+        })
     }
 
     /// Writes another private key beside the first (for rotation and wrong-key tests).

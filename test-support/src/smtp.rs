@@ -73,13 +73,17 @@ impl Drop for SmtpSink {
 async fn session(stream: tokio::net::TcpStream, sink: Arc<Mutex<Vec<Mail>>>) -> anyhow::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
-    write.write_all(b"220 sink.local ESMTP test sink\r\n").await?;
+    write
+        .write_all(b"220 sink.local ESMTP test sink\r\n")
+        .await?;
     let mut from = String::new();
     let mut to = Vec::new();
     while let Some(line) = lines.next_line().await? {
         let upper = line.to_ascii_uppercase();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            write.write_all(b"250-sink.local\r\n250 8BITMIME\r\n").await?;
+            write
+                .write_all(b"250-sink.local\r\n250 8BITMIME\r\n")
+                .await?;
         } else if upper.starts_with("MAIL FROM:") {
             from = line[10..].trim().trim_matches(['<', '>']).to_owned();
             write.write_all(b"250 OK\r\n").await?;
@@ -97,7 +101,11 @@ async fn session(stream: tokio::net::TcpStream, sink: Arc<Mutex<Vec<Mail>>>) -> 
                 data.push_str(unstuffed);
                 data.push('\n');
             }
-            sink.lock().await.push(Mail { from: from.clone(), to: std::mem::take(&mut to), data });
+            sink.lock().await.push(Mail {
+                from: from.clone(),
+                to: std::mem::take(&mut to),
+                data,
+            });
             write.write_all(b"250 OK queued\r\n").await?;
         } else if upper == "QUIT" {
             write.write_all(b"221 bye\r\n").await?;

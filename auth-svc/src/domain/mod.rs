@@ -1,0 +1,3 @@
+//! Rules with no I/O: input validation and normalisation.
+
+pub mod validate;

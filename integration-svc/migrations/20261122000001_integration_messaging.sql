@@ -1,0 +1,21 @@
+-- integration-svc: transactional outbox and inbox (igny8-platform outbox/inbox). Runs with search_path = integration.
+
+CREATE TABLE integration.outbox (
+    seq BIGSERIAL PRIMARY KEY,
+    message_id UUID NOT NULL UNIQUE,
+    exchange TEXT NOT NULL,
+    routing_key TEXT NOT NULL,
+    message_type TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    request_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    published_at TIMESTAMPTZ
+);
+CREATE INDEX outbox_unpublished ON integration.outbox (seq) WHERE published_at IS NULL;
+
+CREATE TABLE integration.inbox (
+    consumer TEXT NOT NULL,
+    message_id UUID NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, message_id)
+);
