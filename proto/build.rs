@@ -2,11 +2,10 @@
 use std::{env, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = [
-        "protos/igny8/common/v1/common.proto",
-        "protos/igny8/auth/v1/auth.proto",
-        "protos/igny8/events/v1/auth.proto",
-    ];
+    // Every .proto under protos/ is compiled, so a new contract needs no edit here.
+    let mut protos = Vec::new();
+    collect_protos(std::path::Path::new("protos"), &mut protos)?;
+    protos.sort();
     let out = PathBuf::from(env::var("OUT_DIR")?);
     let mut config = prost_build::Config::new();
     let protoc = match env::var_os("PROTOC") {
@@ -20,5 +19,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_with_config(config, &protos, &["protos"])?;
     println!("cargo:rerun-if-changed=protos");
     println!("cargo:rerun-if-env-changed=PROTOC");
+    Ok(())
+}
+
+fn collect_protos(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_protos(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "proto") {
+            out.push(path);
+        }
+    }
     Ok(())
 }
