@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.enable_type_names();
     tonic_prost_build::configure()
         .file_descriptor_set_path(out.join("igny8_descriptor.bin"))
-        .compile_with_config(config, &protos, &["protos"])?;
+        .compile_with_config(config, &protos, &[PathBuf::from("protos")])?;
     println!("cargo:rerun-if-changed=protos");
     println!("cargo:rerun-if-env-changed=PROTOC");
     Ok(())
