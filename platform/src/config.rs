@@ -74,15 +74,20 @@ pub struct ServiceArgs {
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
+    pub amqp: AmqpArgs,
+    #[command(flatten)]
     pub log: LogArgs,
     #[command(flatten)]
     pub peers: PlatformPeerArgs,
 }
 
 impl ServiceArgs {
-    /// Settings for an in-process test: ephemeral ports, the test's database and auth-svc.
+    /// Settings for an in-process test: ephemeral ports, the test's database, queue prefix
+    /// and auth-svc.
     pub fn for_tests(
         database_url: &str,
+        amqp_url: &str,
+        amqp_prefix: &str,
         auth_svc: std::net::SocketAddr,
         service_secret_file: &Path,
     ) -> Self {
@@ -92,6 +97,10 @@ impl ServiceArgs {
             db: DbArgs {
                 database_url: database_url.to_owned(),
                 database_max_connections: 5,
+            },
+            amqp: AmqpArgs {
+                amqp_url: amqp_url.to_owned(),
+                amqp_prefix: amqp_prefix.to_owned(),
             },
             log: LogArgs {
                 log_format: crate::telemetry::LogFormat::Pretty,

@@ -13,6 +13,7 @@ pub mod grpc;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod scope;
 pub mod service;
 pub mod service_token;
 pub mod shutdown;

@@ -10,7 +10,10 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 use crate::{
+    amqp::Amqp,
     config::ServiceArgs,
+    outbox::OutboxRelay,
+    scope::ScopeResolver,
     discovery::{self, ChannelOptions},
     grpc::{self, Authenticator, ServerParts},
     token::{JwksSource, TokenVerifier},
@@ -32,7 +35,9 @@ pub struct ServiceSpec {
 /// A started (not yet serving) service base.
 pub struct ServiceBase {
     pub name: &'static str,
+    pub schema: &'static str,
     pub pool: PgPool,
+    pub amqp: Amqp,
     pub auth_channel: Channel,
     pub jwks: JwksSource,
     pub authenticator: Arc<Authenticator>,
@@ -52,6 +57,7 @@ impl ServiceBase {
         )
         .await?;
         crate::db::migrate(&pool, spec.migrator).await?;
+        let amqp = Amqp::connect(&args.amqp.amqp_url, &args.amqp.amqp_prefix).await?;
         let listen_addr = args
             .listen_addr
             .unwrap_or_else(|| ([127, 0, 0, 1], spec.grpc_port).into());
@@ -76,7 +82,9 @@ impl ServiceBase {
         let authenticator = Arc::new(Authenticator::new(verifier, Some(jwks.clone())));
         Ok(Self {
             name: spec.name,
+            schema: spec.schema,
             pool,
+            amqp,
             auth_channel,
             jwks,
             authenticator,
@@ -98,13 +106,20 @@ impl ServiceBase {
             .expect("bound listener has an address")
     }
 
-    /// Serves `parts` and metrics, refreshing token keys, until `shutdown`; then reports
-    /// NOT_SERVING and drains in-flight calls.
+    /// A resolver of site/sector scopes through auth-svc (cache `ttl`).
+    pub fn scope_resolver(&self, ttl: Duration) -> ScopeResolver {
+        ScopeResolver::new(self.auth_channel.clone(), ttl)
+    }
+
+    /// Serves `parts` and metrics, relays the outbox and refreshes token keys until
+    /// `shutdown`; then reports NOT_SERVING and drains in-flight calls.
     pub async fn serve(
         self,
         parts: ServerParts,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
+        let relay = OutboxRelay::new(self.pool.clone(), self.amqp.clone(), self.schema);
+        let relay = tokio::spawn(relay.run(shutdown.clone()));
         tokio::spawn(
             self.jwks
                 .clone()
@@ -118,6 +133,7 @@ impl ServiceBase {
         let served =
             grpc::serve_parts(self.grpc_listener, self.authenticator, parts, shutdown).await;
         self.background.cancel();
+        relay.await?;
         metrics.await??;
         tracing::info!(service = self.name, "stopped");
         served

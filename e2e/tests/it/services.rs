@@ -53,6 +53,8 @@ macro_rules! service_test {
             let platform = Platform::start().await;
             let args = ServiceArgs::for_tests(
                 &platform.db.url,
+                &igny8_test_support::amqp::amqp_url(),
+                &platform.prefix,
                 platform.auth_addr,
                 &platform.keys.service_secret_file,
             );
