@@ -22,6 +22,12 @@ pub mod auth {
     }
 }
 
+pub mod writer {
+    pub mod v1 {
+        tonic::include_proto!("igny8.writer.v1");
+    }
+}
+
 pub mod events {
     pub mod v1 {
         tonic::include_proto!("igny8.events.v1");
