@@ -55,10 +55,10 @@ impl Amqp {
 
     async fn connection(&self) -> anyhow::Result<Arc<Connection>> {
         let mut slot = self.connection.lock().await;
-        if let Some(conn) = slot.as_ref() {
-            if conn.status().connected() {
-                return Ok(conn.clone());
-            }
+        if let Some(conn) = slot.as_ref()
+            && conn.status().connected()
+        {
+            return Ok(conn.clone());
         }
         // lapin's auto-recovery retries the first connect forever; we keep it off and bound
         // each attempt, so callers decide how long to keep trying.

@@ -97,7 +97,7 @@ pub fn connect(
         ServiceAddr::Static(uri) => Ok(endpoint(uri.clone(), options)?.connect_lazy()),
         ServiceAddr::DnsSrv(name) => {
             let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
-            let resolver = resolver(options.dns_server)?;
+            let resolver = resolver(options.dns_server, options.refresh_every)?;
             let refresher = SrvRefresher {
                 name: name.clone(),
                 resolver,
@@ -111,8 +111,10 @@ pub fn connect(
     }
 }
 
-fn resolver(dns_server: Option<SocketAddr>) -> anyhow::Result<TokioResolver> {
-    let builder = match dns_server {
+/// A resolver whose cache never outlives one refresh period, so a pod removed from DNS leaves
+/// the channel within `max_age` rather than after the record's TTL.
+fn resolver(dns_server: Option<SocketAddr>, max_age: Duration) -> anyhow::Result<TokioResolver> {
+    let mut builder = match dns_server {
         Some(server) => {
             let mut connection = ConnectionConfig::udp();
             connection.port = server.port();
@@ -125,6 +127,7 @@ fn resolver(dns_server: Option<SocketAddr>) -> anyhow::Result<TokioResolver> {
         }
         None => Resolver::builder_tokio()?,
     };
+    builder.options_mut().positive_max_ttl = Some(max_age);
     Ok(builder.build()?)
 }
 
@@ -215,7 +218,7 @@ pub async fn resolve_srv_once(
     name: &str,
     dns_server: Option<SocketAddr>,
 ) -> anyhow::Result<Vec<SocketAddr>> {
-    resolve_srv(&resolver(dns_server)?, name).await
+    resolve_srv(&resolver(dns_server, Duration::ZERO)?, name).await
 }
 
 #[cfg(test)]

@@ -34,13 +34,21 @@ impl ScopeResolver {
     pub fn new(auth_channel: Channel, ttl: Duration) -> Self {
         Self {
             client: AuthServiceClient::new(auth_channel),
-            cache: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
+            cache: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
         }
     }
 
     /// NotFound (as if it did not exist) unless the site, and the sector when given, belong to
     /// the caller's account and the caller may see that site.
-    pub async fn resolve(&self, ctx: &RequestContext, site_id: Uuid, sector_id: Option<Uuid>) -> Result<ResolvedScope> {
+    pub async fn resolve(
+        &self,
+        ctx: &RequestContext,
+        site_id: Uuid,
+        sector_id: Option<Uuid>,
+    ) -> Result<ResolvedScope> {
         let account_id = ctx.account_id()?;
         ctx.check_site(site_id, "site")?;
         let key = (account_id, site_id, sector_id);
@@ -52,14 +60,24 @@ impl ScopeResolver {
             match self.client.clone().resolve_scope(forward(scope, ctx)).await {
                 Ok(_) => self.cache.insert(key, ()),
                 Err(status) if status.code() == tonic::Code::NotFound => {
-                    return Err(Error::NotFound(if status.message().contains("sector") { "sector" } else { "site" }));
+                    return Err(Error::NotFound(if status.message().contains("sector") {
+                        "sector"
+                    } else {
+                        "site"
+                    }));
                 }
                 Err(status) => {
                     tracing::warn!(code = ?status.code(), "scope check failed");
-                    return Err(Error::Unavailable("tenancy check is unavailable; try again".into()));
+                    return Err(Error::Unavailable(
+                        "tenancy check is unavailable; try again".into(),
+                    ));
                 }
             }
         }
-        Ok(ResolvedScope { account_id, site_id, sector_id })
+        Ok(ResolvedScope {
+            account_id,
+            site_id,
+            sector_id,
+        })
     }
 }

@@ -12,10 +12,10 @@ use tonic::transport::Channel;
 use crate::{
     amqp::Amqp,
     config::ServiceArgs,
-    outbox::OutboxRelay,
-    scope::ScopeResolver,
     discovery::{self, ChannelOptions},
     grpc::{self, Authenticator, ServerParts},
+    outbox::OutboxRelay,
+    scope::ScopeResolver,
     token::{JwksSource, TokenVerifier},
 };
 

@@ -36,10 +36,10 @@ impl ServiceTokens {
     /// A valid token; fetched on first use and when half its life is spent.
     pub async fn token(&self) -> Result<String, tonic::Status> {
         let mut cached = self.cached.lock().await;
-        if let Some((token, renew_at)) = cached.as_ref() {
-            if Instant::now() < *renew_at {
-                return Ok(token.clone());
-            }
+        if let Some((token, renew_at)) = cached.as_ref()
+            && Instant::now() < *renew_at
+        {
+            return Ok(token.clone());
         }
         let response = self
             .client

@@ -237,10 +237,8 @@ impl JwksSource {
             .lock()
             .await
             .is_some_and(|at| at.elapsed() < MIN_REFETCH);
-        if !recent {
-            if let Err(err) = self.refresh().await {
-                tracing::warn!(error.message = %err, "fetching token keys failed");
-            }
+        if !recent && let Err(err) = self.refresh().await {
+            tracing::warn!(error.message = %err, "fetching token keys failed");
         }
     }
 

@@ -55,7 +55,7 @@ mod tests {
         let key = generate();
         assert!(is_well_formed(&key.plaintext));
         assert!(key.plaintext.starts_with(&key.display_prefix));
-        let mut typo = key.plaintext.clone().into_bytes();
+        let mut typo = key.plaintext.into_bytes();
         typo[PREFIX.len() + 3] = if typo[PREFIX.len() + 3] == b'a' {
             b'b'
         } else {

@@ -94,10 +94,10 @@ pub async fn update_subscription(
     }
     let account_id = parse_id(&req.account_id, "account")?;
     let mut errors = FieldErrors::new();
-    if let Some(status) = &req.status {
-        if !STATUSES.contains(&status.as_str()) {
-            errors.add("status", format!("must be one of {}", STATUSES.join(", ")));
-        }
+    if let Some(status) = &req.status
+        && !STATUSES.contains(&status.as_str())
+    {
+        errors.add("status", format!("must be one of {}", STATUSES.join(", ")));
     }
     errors.into_result()?;
     let mut tx = state.pool.begin().await?;

@@ -131,7 +131,7 @@ pub async fn record_security_event(
     };
     // One writer at a time until commit, so seq order is commit order and the feed's readers
     // never skip an event (these are rare: sign-outs, revocations, status changes).
-    sqlx::query("SELECT pg_advisory_xact_lock(7_361_001)")
+    sqlx::query("SELECT pg_advisory_xact_lock(7361001)")
         .execute(&mut *conn)
         .await?;
     sqlx::query("INSERT INTO auth.security_events (kind, subject_id, not_before, status) VALUES ($1, $2, $3, $4)")

@@ -404,15 +404,11 @@ pub async fn resolve_scope(
     })
 }
 
+/// An industry joined with one of its sectors (none for an industry without sectors).
+type IndustryRow = (String, String, String, Option<String>, Option<String>, Option<String>);
+
 pub async fn list_industries(state: &AppState) -> Result<pb::IndustryList> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let rows: Vec<IndustryRow> = sqlx::query_as(
         "SELECT i.slug, i.name, i.description, s.slug, s.name, s.description \
          FROM auth.industries i LEFT JOIN auth.industry_sectors s ON s.industry_id = i.id \
          ORDER BY i.sort_order, i.slug, s.sort_order, s.slug",

@@ -229,18 +229,10 @@ pub async fn update(
             revoke_role_tokens(&mut tx, user_id).await?;
         }
     }
-    if let Some(active) = req.is_active {
-        if active != target.is_active {
-            set_active(
-                &mut tx,
-                account_id,
-                user_id,
-                caller_id,
-                target_is_owner,
-                active,
-            )
-            .await?;
-        }
+    if let Some(active) = req.is_active
+        && active != target.is_active
+    {
+        set_active(&mut tx, account_id, user_id, caller_id, target_is_owner, active).await?;
     }
     sqlx::query(
         "UPDATE auth.users SET first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name), \

@@ -10,16 +10,27 @@ use super::common::{opt_ts, ts};
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct PlanRow {
+    #[sqlx(rename = "plan_id")]
     pub id: Uuid,
+    #[sqlx(rename = "plan_slug")]
     pub slug: String,
+    #[sqlx(rename = "plan_name")]
     pub name: String,
+    #[sqlx(rename = "plan_price_cents")]
     pub price_cents: i64,
+    #[sqlx(rename = "plan_billing_cycle")]
     pub billing_cycle: String,
+    #[sqlx(rename = "plan_max_sites")]
     pub max_sites: i32,
+    #[sqlx(rename = "plan_max_users")]
     pub max_users: i32,
+    #[sqlx(rename = "plan_max_keywords")]
     pub max_keywords: i32,
+    #[sqlx(rename = "plan_max_sectors_per_site")]
     pub max_sectors_per_site: i32,
+    #[sqlx(rename = "plan_included_credits")]
     pub included_credits: i64,
+    #[sqlx(rename = "plan_is_default")]
     pub is_default: bool,
 }
 
@@ -41,8 +52,13 @@ impl From<PlanRow> for pb::Plan {
     }
 }
 
-pub const PLAN_COLUMNS: &str = "p.id, p.slug, p.name, p.price_cents, p.billing_cycle, p.max_sites, \
-     p.max_users, p.max_keywords, p.max_sectors_per_site, p.included_credits, p.is_default";
+/// Plan columns, aliased `plan_*` so they never collide with user or account columns when
+/// flattened into a joined row (sqlx keeps the last column of a repeated name).
+pub const PLAN_COLUMNS: &str = "p.id AS plan_id, p.slug AS plan_slug, p.name AS plan_name, \
+     p.price_cents AS plan_price_cents, p.billing_cycle AS plan_billing_cycle, p.max_sites AS plan_max_sites, \
+     p.max_users AS plan_max_users, p.max_keywords AS plan_max_keywords, \
+     p.max_sectors_per_site AS plan_max_sectors_per_site, p.included_credits AS plan_included_credits, \
+     p.is_default AS plan_is_default";
 
 #[derive(Debug, sqlx::FromRow)]
 struct AccountRow {

@@ -22,28 +22,26 @@ const QUEUE: &str = "test.auth-events";
 struct RecordingHandler;
 
 impl Handler for RecordingHandler {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        message: &'a InboundMessage,
-    ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a {
-        async move {
-            let account_id = match message.routing_key.as_str() {
-                "auth.account.created" => message.decode::<AccountCreated>()?.account_id,
-                "auth.subscription.changed" => message.decode::<SubscriptionChanged>()?.account_id,
-                other => {
-                    return Err(HandlerError::Permanent(anyhow::anyhow!(
-                        "unexpected event {other}"
-                    )));
-                }
-            };
-            sqlx::query("INSERT INTO receipts (kind, account_id) VALUES ($1, $2::uuid)")
-                .bind(&message.routing_key)
-                .bind(account_id)
-                .execute(&mut *conn)
-                .await?;
-            Ok(())
-        }
+    async fn handle(
+        &self,
+        conn: &mut PgConnection,
+        message: &InboundMessage,
+    ) -> Result<(), HandlerError> {
+        let account_id = match message.routing_key.as_str() {
+            "auth.account.created" => message.decode::<AccountCreated>()?.account_id,
+            "auth.subscription.changed" => message.decode::<SubscriptionChanged>()?.account_id,
+            other => {
+                return Err(HandlerError::Permanent(anyhow::anyhow!(
+                    "unexpected event {other}"
+                )));
+            }
+        };
+        sqlx::query("INSERT INTO receipts (kind, account_id) VALUES ($1, $2::uuid)")
+            .bind(&message.routing_key)
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 }
 
@@ -116,11 +114,11 @@ async fn every_event_takes_effect_once_across_restarts_and_redeliveries() {
             platform.stop_auth().await;
             platform.start_auth().await;
         }
-        if i == 20 {
-            if let Some((stop, task)) = first_consumer.take() {
-                stop.cancel();
-                task.await.unwrap();
-            }
+        if i == 20
+            && let Some((stop, task)) = first_consumer.take()
+        {
+            stop.cancel();
+            task.await.unwrap();
         }
         let registered = platform.register(&unique_email()).await;
         accounts.push(registered.user.unwrap().account.unwrap().id);

@@ -1,0 +1,47 @@
+//! What every handler shares: configuration, service channels, token verification, the
+//! security feed, the API-key cache and the rate limiters. Cloning is one `Arc` bump.
+
+use std::{ops::Deref, sync::Arc};
+
+use igny8_platform::token::{JwksSource, TokenVerifier};
+use igny8_proto::auth::v1::auth_service_client::AuthServiceClient;
+use tonic::transport::Channel;
+
+use crate::{
+    api_keys::ApiKeys, clients::Clients, clients::ServiceCaller, config::Config,
+    ratelimit::RateLimits, revocation::SecurityFeed,
+};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub config: Config,
+    pub clients: Clients,
+    pub verifier: Arc<TokenVerifier>,
+    pub jwks: JwksSource,
+    /// Calls made as the gateway itself (public routes).
+    pub gateway: ServiceCaller,
+    pub security: Arc<SecurityFeed>,
+    pub api_keys: ApiKeys,
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+
+    /// auth-svc over the shared channel.
+    pub fn auth(&self) -> AuthServiceClient<Channel> {
+        self.clients.auth()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

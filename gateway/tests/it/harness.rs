@@ -1,0 +1,462 @@
+//! One isolated platform per test: database, queue prefix, key files, SMTP sink, auth-svc and
+//! gateway. Everything is torn down on drop, also when the test fails halfway.
+
+use std::{net::SocketAddr, time::Duration};
+
+use igny8_proto::auth::v1::{
+    ServiceTokenRequest, UpdateSubscriptionRequest, auth_service_client::AuthServiceClient,
+};
+use igny8_test_support::{amqp, db::TestDb, keys::TestKeys, smtp::SmtpSink};
+use reqwest::{Method, header::HeaderMap};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub auth_grpc: SocketAddr,
+    pub keys: TestKeys,
+    pub smtp: SmtpSink,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    db: Option<TestDb>,
+    amqp_prefix: String,
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    /// The body as JSON, `Null` when it is not JSON.
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Field messages of an error envelope.
+    pub fn field_errors(&self, field: &str) -> Vec<String> {
+        self.body["errors"][field]
+            .as_array()
+            .map(|messages| {
+                messages
+                    .iter()
+                    .filter_map(|m| m.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts an error envelope with `status` and `code`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        self.assert_status(status);
+        assert_eq!(self.body["success"], json!(false), "body: {}", self.text);
+        assert_eq!(self.body["code"], json!(code), "body: {}", self.text);
+        self
+    }
+
+    /// Asserts a 400 naming `field`.
+    #[track_caller]
+    pub fn assert_field_error(&self, field: &str) -> &Self {
+        self.assert_error(400, "VALIDATION_ERROR");
+        assert!(
+            !self.field_errors(field).is_empty(),
+            "expected an error for {field:?}; body: {}",
+            self.text
+        );
+        self
+    }
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub user_id: String,
+    pub account_id: String,
+    pub email: String,
+}
+
+impl Session {
+    fn from_auth(body: &Value, email: &str) -> Self {
+        let data = &body["data"];
+        Self {
+            access: data["access"].as_str().expect("access token").to_owned(),
+            refresh: data["refresh"].as_str().expect("refresh token").to_owned(),
+            user_id: data["user"]["id"].as_str().expect("user id").to_owned(),
+            account_id: data["user"]["account"]["id"]
+                .as_str()
+                .expect("account id")
+                .to_owned(),
+            email: email.to_owned(),
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A unique address per call (tests share nothing, but addresses make logs readable).
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+impl TestApp {
+    /// Generous auth limits so functional tests never trip them; `limits` tests set their own.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|config| {
+            config.rate_limit_auth_strict_per_minute = 1000;
+            config.rate_limit_auth_per_minute = 1000;
+        })
+        .await
+    }
+
+    pub async fn spawn_with(tune: impl FnOnce(&mut gateway::Config)) -> Self {
+        igny8_platform::install_crypto_provider();
+        igny8_test_support::init_tracing();
+        let db = TestDb::create().await.expect("create the test database");
+        let amqp_prefix = amqp::unique_prefix();
+        let keys = TestKeys::create().expect("create key files");
+        let smtp = SmtpSink::start().await.expect("start the SMTP sink");
+        let shutdown = CancellationToken::new();
+        let mut tasks = Vec::new();
+
+        let mut auth_config = auth_svc::Config::for_tests(
+            &db.url,
+            &amqp::amqp_url(),
+            &amqp_prefix,
+            &keys.private_key_file,
+            &keys.service_secret_file,
+        );
+        auth_config.smtp_url = Some(smtp.url());
+        let auth = auth_svc::Application::build(auth_config)
+            .await
+            .expect("auth-svc starts");
+        let auth_grpc = auth.grpc_addr();
+        let token = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(err) = auth.run_until_stopped(token).await {
+                eprintln!("auth-svc stopped with an error: {err:#}");
+            }
+        }));
+
+        let mut config = gateway::Config::for_tests(auth_grpc, keys.service_secret_file.clone());
+        tune(&mut config);
+        let gateway = gateway::Application::build(config)
+            .await
+            .expect("gateway starts");
+        let base = format!("http://127.0.0.1:{}", gateway.port());
+        let token = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(err) = gateway.run_until_stopped(token).await {
+                eprintln!("gateway stopped with an error: {err:#}");
+            }
+        }));
+
+        let app = Self {
+            base,
+            client: reqwest::Client::new(),
+            auth_grpc,
+            keys,
+            smtp,
+            shutdown,
+            tasks,
+            db: Some(db),
+            amqp_prefix,
+        };
+        app.wait_until_auth_ready().await;
+        app
+    }
+
+    /// Waits (bounded) until the gateway reaches auth-svc and has loaded the security feed.
+    async fn wait_until_auth_ready(&self) {
+        for _ in 0..200 {
+            let ready = self.get("/readyz", None).await;
+            let errors = &ready.body["errors"];
+            if ready.status == 200
+                || (errors.get("auth").is_none() && errors.get("security_feed").is_none())
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the gateway never became ready for auth calls");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request; `token` goes into `Authorization: Bearer`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.expect("request reaches the gateway")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers a new account and returns its owner's session.
+    pub async fn register(&self, tag: &str) -> Session {
+        let email = unique_email(tag);
+        let response = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "password": PASSWORD, "first_name": "Ann", "last_name": "Owner", "account_name": format!("{tag} inc")}),
+            )
+            .await;
+        response.assert_status(201);
+        Session::from_auth(&response.body, &email)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Signs in and returns the session (the login must succeed).
+    pub async fn login_session(&self, email: &str, password: &str) -> Session {
+        let response = self.login(email, password).await;
+        response.assert_status(200);
+        Session::from_auth(&response.body, email)
+    }
+
+    /// Invites a user with `role` into the owner's account, sets their password from the
+    /// invitation mail and signs them in.
+    pub async fn invite_and_login(&self, owner: &Session, role: &str) -> Session {
+        let email = unique_email(role);
+        let before = self.smtp.mails().await.len();
+        self.post(
+            "/api/v1/auth/users",
+            Some(&owner.access),
+            json!({"email": email, "first_name": "New", "last_name": role, "role": role}),
+        )
+        .await
+        .assert_status(201);
+        let token = self.mailed_token(&email, before).await;
+        self.post(
+            "/api/v1/auth/password/reset/confirm",
+            None,
+            json!({"token": token, "new_password": PASSWORD}),
+        )
+        .await
+        .assert_status(200);
+        self.login_session(&email, PASSWORD).await
+    }
+
+    /// The token of the first link mailed to `address` after the first `after` mails.
+    pub async fn mailed_token(&self, address: &str, after: usize) -> String {
+        for _ in 0..100 {
+            let mails = self.smtp.wait_for(after + 1).await;
+            if let Some(mail) = mails
+                .iter()
+                .skip(after)
+                .find(|m| m.to.iter().any(|to| to == address))
+            {
+                return token_in(&mail_text(&mail.data)).expect("the mail holds a token");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no mail reached {address}");
+    }
+
+    /// A service token from auth-svc (as a platform service such as billing would get it).
+    pub async fn service_token(&self) -> String {
+        let mut client = self.grpc().await;
+        client
+            .issue_service_token(ServiceTokenRequest {
+                service: "billing".into(),
+                secret: self.keys.service_secret.clone(),
+            })
+            .await
+            .expect("service token")
+            .into_inner()
+            .token
+    }
+
+    pub async fn grpc(&self) -> AuthServiceClient<tonic::transport::Channel> {
+        AuthServiceClient::connect(format!("http://{}", self.auth_grpc))
+            .await
+            .expect("auth-svc gRPC")
+    }
+
+    /// Changes an account's plan or status the way billing does (over gRPC as a service).
+    pub async fn set_subscription(
+        &self,
+        account_id: &str,
+        plan_slug: Option<&str>,
+        status: Option<&str>,
+    ) {
+        let token = self.service_token().await;
+        let request = igny8_platform::grpc::as_service(
+            UpdateSubscriptionRequest {
+                account_id: account_id.to_owned(),
+                plan_slug: plan_slug.map(str::to_owned),
+                status: status.map(str::to_owned),
+                start_new_period: false,
+            },
+            &token,
+            None,
+            "test",
+        );
+        self.grpc()
+            .await
+            .update_subscription(request)
+            .await
+            .expect("subscription updated");
+    }
+
+    /// GETs `path` until it answers `status` (bounded), for effects that travel through the
+    /// security feed.
+    pub async fn eventually_status(&self, path: &str, token: &str, status: u16) -> Resp {
+        let mut last = None;
+        for _ in 0..100 {
+            let response = self.get(path, Some(token)).await;
+            if response.status == status {
+                return response;
+            }
+            last = Some(response);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{path} never answered {status}; last answer: {last:?}");
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> Resp {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("response body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
+/// The decoded text body of a mail as the sink stored it (headers, blank line, body).
+pub fn mail_text(data: &str) -> String {
+    let (headers, body) = data.split_once("\n\n").unwrap_or(("", data));
+    let headers = headers.to_ascii_lowercase();
+    if headers.contains("content-transfer-encoding: quoted-printable") {
+        decode_quoted_printable(body)
+    } else if headers.contains("content-transfer-encoding: base64") {
+        use base64::Engine as _;
+        let joined: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(joined)
+                .expect("base64 body"),
+        )
+        .expect("utf-8 body")
+    } else {
+        body.to_owned()
+    }
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).expect("utf-8 body")
+}
+
+/// The value after `token=` in a link.
+pub fn token_in(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        for task in &self.tasks {
+            task.abort();
+        }
+        let db = self.db.take();
+        let prefix = std::mem::take(&mut self.amqp_prefix);
+        // Async cleanup from a synchronous drop: a private runtime on its own thread, so it
+        // also runs when the test panicked.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                if let Some(db) = db
+                    && let Err(err) = db.cleanup().await
+                {
+                    eprintln!("dropping the test database failed: {err:#}");
+                }
+                if let Err(err) = amqp::cleanup(&prefix, &[]).await {
+                    eprintln!("removing test exchanges failed: {err:#}");
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
