@@ -5,6 +5,7 @@
 
 pub mod amqp;
 pub mod db;
+pub mod fake_provider;
 pub mod keys;
 pub mod smtp;
 
