@@ -82,7 +82,8 @@ pub async fn middleware(mut request: Request, next: Next) -> Response {
         .get(TRACEPARENT_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|tp| trace_id_of(Some(tp)).is_some())
-        .map(str::to_owned);
+        .map_or_else(igny8_platform::grpc::new_traceparent, str::to_owned);
+    let traceparent = Some(traceparent);
     let method = request.method().as_str().to_owned();
     // The route template, not the raw path, keeps metric labels bounded.
     let route = request

@@ -145,6 +145,14 @@ pub fn trace_id_of(traceparent: Option<&str>) -> Option<&str> {
     (trace_id.len() == 32 && trace_id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(trace_id)
 }
 
+/// Starts a new W3C trace (`00-<trace id>-<span id>-01`) for a request that came without one,
+/// so every log line of the request carries a trace id.
+pub fn new_traceparent() -> String {
+    let trace: u128 = rand::random::<u128>().max(1);
+    let span: u64 = rand::random::<u64>().max(1);
+    format!("00-{trace:032x}-{span:016x}-01")
+}
+
 /// Tower layer that authenticates each call, opens its span and records its latency.
 #[derive(Clone)]
 pub struct ContextLayer {
@@ -337,6 +345,13 @@ fn insert_ascii(md: &mut MetadataMap, key: &'static str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_traces_are_well_formed_and_distinct() {
+        let a = new_traceparent();
+        assert!(trace_id_of(Some(&a)).is_some(), "{a}");
+        assert_ne!(trace_id_of(Some(&a)), trace_id_of(Some(&new_traceparent())));
+    }
 
     #[test]
     fn trace_id_is_read_from_a_well_formed_traceparent_only() {
