@@ -3,6 +3,7 @@
 //! Owns the `ai` schema. Today it starts, migrates, verifies callers' tokens and serves
 //! gRPC health and reflection; its domain API is the subject of its own issue.
 
+pub mod prompts;
 pub mod providers;
 pub mod startup;
 
