@@ -312,6 +312,14 @@ pub fn forward<T>(message: T, ctx: &RequestContext) -> tonic::Request<T> {
     if let Some(tp) = &ctx.traceparent {
         insert_ascii(md, TRACEPARENT_HEADER, tp);
     }
+    // A service token names its account beside the token; the next hop needs it too.
+    if let Principal::Service {
+        account_id: Some(account),
+        ..
+    } = &ctx.principal
+    {
+        insert_ascii(md, ACCOUNT_HEADER, &account.to_string());
+    }
     request
 }
 
@@ -345,6 +353,26 @@ fn insert_ascii(md: &mut MetadataMap, key: &'static str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarding_a_service_call_keeps_the_account_it_acts_for() {
+        let account = Uuid::new_v4();
+        let ctx = RequestContext {
+            principal: Principal::Service {
+                name: "ai-svc".into(),
+                account_id: Some(account),
+            },
+            bearer: "t".into(),
+            request_id: "r".into(),
+            traceparent: None,
+        };
+        let request = forward((), &ctx);
+        assert_eq!(
+            request.metadata().get(ACCOUNT_HEADER).unwrap(),
+            account.to_string().as_str()
+        );
+        assert_eq!(request.metadata().get("authorization").unwrap(), "Bearer t");
+    }
 
     #[test]
     fn new_traces_are_well_formed_and_distinct() {
