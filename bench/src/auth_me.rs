@@ -9,13 +9,11 @@ use crate::cli::{LoadArgs, Target};
 use crate::pg_load::Param;
 use crate::{http_load, pg_load, report};
 
-/// The lookup behind /auth/me: $1 user id, $2 account id. Change it here when the auth schema moves.
-pub const AUTH_ME_SQL: &str = "SELECT u.id, u.email, u.first_name, u.last_name, u.role, u.is_active, \
-     a.id, a.name, a.slug, a.status, p.slug \
-     FROM auth.users u \
-     JOIN auth.accounts a ON a.id = u.account_id \
-     JOIN auth.plans p ON p.id = a.plan_id \
-     WHERE u.id = $1 AND u.account_id = $2";
+/// The lookup behind /auth/me ($1 user id, $2 account id), taken from auth-svc itself so the
+/// baseline can never drift from what the service runs.
+fn auth_me_sql() -> &'static str {
+    auth_svc::ops::views::user_query()
+}
 
 /// The original Django stack's /auth/me throughput on this machine (ARCHITECTURE.md §12).
 const DJANGO_AUTH_ME_PER_SECOND: f64 = 300.0;
@@ -44,7 +42,7 @@ pub async fn run(args: AuthMeArgs) -> anyhow::Result<()> {
     let me_url = format!("{gateway}/api/v1/auth/me");
     probe_me(&me_url, &user.access).await?;
     let params = vec![user.user_id, user.account_id];
-    pg_load::probe(database_url, AUTH_ME_SQL, &params).await?;
+    pg_load::probe(database_url, auth_me_sql(), &params).await?;
 
     report::print_header("auth-me", &plan);
     let access = user.access;
@@ -53,7 +51,7 @@ pub async fn run(args: AuthMeArgs) -> anyhow::Result<()> {
     })
     .await?;
     report::print_stats("gateway GET /api/v1/auth/me", &through_gateway);
-    let baseline = pg_load::run(&plan, database_url, AUTH_ME_SQL, params).await?;
+    let baseline = pg_load::run(&plan, database_url, auth_me_sql(), params).await?;
     report::print_stats("postgres, same lookup (baseline)", &baseline);
 
     println!();

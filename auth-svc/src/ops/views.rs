@@ -1,5 +1,7 @@
 //! Read models: users and accounts with their plan and subscription, as the API shows them.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use igny8_platform::{Error, Result};
 use igny8_proto::auth::v1 as pb;
@@ -149,14 +151,22 @@ impl From<UserRow> for pb::User {
 const USER_SELECT: &str =
     "u.id, u.email, u.first_name, u.last_name, u.role, u.is_active, u.created_at, u.last_login_at";
 
+/// The statement behind `Me` and every single-user read: `$1` user id, `$2` account id.
+/// Public so the benchmark's baseline runs exactly the SQL the service runs.
+pub fn user_query() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {USER_SELECT}, {ACCOUNT_SELECT}, {PLAN_COLUMNS} \
+             FROM auth.users u JOIN {ACCOUNT_JOIN} ON a.id = u.account_id \
+             WHERE u.id = $1 AND u.account_id = $2"
+        )
+    });
+    &SQL
+}
+
 /// One user of `account_id` with the account, plan and subscription (one round trip).
 pub async fn user(conn: &mut PgConnection, account_id: Uuid, user_id: Uuid) -> Result<pb::User> {
-    let sql = format!(
-        "SELECT {USER_SELECT}, {ACCOUNT_SELECT}, {PLAN_COLUMNS} \
-         FROM auth.users u JOIN {ACCOUNT_JOIN} ON a.id = u.account_id \
-         WHERE u.id = $1 AND u.account_id = $2"
-    );
-    let row: UserRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let row: UserRow = sqlx::query_as(sqlx::AssertSqlSafe(user_query()))
         .bind(user_id)
         .bind(account_id)
         .fetch_optional(&mut *conn)
