@@ -405,7 +405,14 @@ pub async fn resolve_scope(
 }
 
 /// An industry joined with one of its sectors (none for an industry without sectors).
-type IndustryRow = (String, String, String, Option<String>, Option<String>, Option<String>);
+type IndustryRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 pub async fn list_industries(state: &AppState) -> Result<pb::IndustryList> {
     let rows: Vec<IndustryRow> = sqlx::query_as(

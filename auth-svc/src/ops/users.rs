@@ -232,7 +232,15 @@ pub async fn update(
     if let Some(active) = req.is_active
         && active != target.is_active
     {
-        set_active(&mut tx, account_id, user_id, caller_id, target_is_owner, active).await?;
+        set_active(
+            &mut tx,
+            account_id,
+            user_id,
+            caller_id,
+            target_is_owner,
+            active,
+        )
+        .await?;
     }
     sqlx::query(
         "UPDATE auth.users SET first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name), \
