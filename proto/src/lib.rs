@@ -22,6 +22,18 @@ pub mod auth {
     }
 }
 
+pub mod billing {
+    pub mod v1 {
+        tonic::include_proto!("igny8.billing.v1");
+    }
+}
+
+pub mod planner {
+    pub mod v1 {
+        tonic::include_proto!("igny8.planner.v1");
+    }
+}
+
 pub mod writer {
     pub mod v1 {
         tonic::include_proto!("igny8.writer.v1");

@@ -1,8 +1,14 @@
-//! writer-svc: Writer tasks, content, images and taxonomy.
+//! writer-svc: writer tasks, content (with version history), images and taxonomy terms.
 //!
-//! Owns the `writer` schema. Today it starts, migrates, verifies callers' tokens and serves
-//! gRPC health and reflection; its domain API is the subject of its own issue.
+//! Owns the `writer` schema. Serves `igny8.writer.v1.WriterService` to the gateway (users and
+//! site keys) and to platform services (planner queues tasks, ai writes generated content and
+//! images, integration moves publishing status), and publishes `writer.*` events.
 
+pub mod domain;
+pub mod events;
+pub mod grpc;
+pub mod ops;
 pub mod startup;
+pub mod state;
 
 pub use startup::{Application, MIGRATOR, SPEC};

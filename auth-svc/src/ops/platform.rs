@@ -32,11 +32,13 @@ pub fn service_token(
     let name = req.service.trim();
     if name.is_empty()
         || name.len() > 64
-        || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Err(FieldErrors::single(
             "service",
-            "must be a lowercase service name",
+            "must be a lowercase service name (letters, digits, -)",
         ));
     }
     // Constant-time, so response timing does not reveal how much of a guess was right.

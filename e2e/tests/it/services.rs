@@ -47,7 +47,7 @@ async fn check(platform: &Platform, channel: Channel) {
 }
 
 macro_rules! service_test {
-    ($name:ident, $krate:ident, $schema:literal) => {
+    ($name:ident, $krate:ident, $schema:literal, $queues:expr) => {
         #[tokio::test]
         async fn $name() {
             let platform = Platform::start().await;
@@ -81,7 +81,7 @@ macro_rules! service_test {
             shutdown.cancel();
             task.await.unwrap().expect("stops cleanly");
             pool.close().await;
-            platform.cleanup(&[]).await;
+            platform.cleanup($queues).await;
         }
     };
 }
@@ -89,24 +89,29 @@ macro_rules! service_test {
 service_test!(
     planner_svc_starts_serves_health_and_stops,
     planner_svc,
-    "planner"
+    "planner",
+    &[]
 );
 service_test!(
     writer_svc_starts_serves_health_and_stops,
     writer_svc,
-    "writer"
+    "writer",
+    &[]
 );
+// billing consumes auth events: its queue goes with the test.
 service_test!(
     billing_svc_starts_serves_health_and_stops,
     billing_svc,
-    "billing"
+    "billing",
+    &[billing_svc::events::QUEUE]
 );
 service_test!(
     integration_svc_starts_serves_health_and_stops,
     integration_svc,
-    "integration"
+    "integration",
+    &[]
 );
-service_test!(ai_svc_starts_serves_health_and_stops, ai_svc, "ai");
+service_test!(ai_svc_starts_serves_health_and_stops, ai_svc, "ai", &[]);
 
 #[tokio::test]
 async fn auth_svc_reflection_lists_the_auth_service() {
