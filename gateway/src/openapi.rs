@@ -9,7 +9,12 @@ use utoipa::{
 };
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{dto, error::ErrorBody, routes};
+use crate::{
+    dto,
+    error::ErrorBody,
+    routes,
+    routes::{billing::BillingDoc, planner::PlannerDoc, writer::WriterDoc},
+};
 
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
 pub const DOCS_PATH: &str = "/api/docs";
@@ -77,7 +82,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         dto::Jwks,
         dto::Jwk,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &PlannerDoc, &WriterDoc, &BillingDoc),
     tags(
         (name = "auth", description = "Sign-up, sign-in, tokens and passwords"),
         (name = "users", description = "Users of the caller's account"),

@@ -12,9 +12,12 @@
 
 pub mod account;
 pub mod auth;
+pub mod billing;
+pub mod planner;
 pub mod sectors;
 pub mod sites;
 pub mod users;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -134,6 +137,9 @@ pub fn router(state: AppState) -> Router {
                 .delete(sectors::delete),
         )
         .route("/api/v1/auth/industries", get(sectors::industries))
+        .merge(planner::routes())
+        .merge(writer::routes())
+        .merge(billing::routes())
         // route_layer: only matched routes authenticate, so unknown paths stay 404s.
         .route_layer(from_fn_with_state(state.clone(), require_auth));
 

@@ -31,23 +31,45 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/writer/tasks/{id}",
             get(tasks::get).patch(tasks::update).delete(tasks::delete),
         )
-        .route("/api/v1/writer/content", get(content::list).post(content::create))
-        .route("/api/v1/writer/content/bulk_delete", post(content::bulk_delete))
+        .route(
+            "/api/v1/writer/content",
+            get(content::list).post(content::create),
+        )
+        .route(
+            "/api/v1/writer/content/bulk_delete",
+            post(content::bulk_delete),
+        )
         .route(
             "/api/v1/writer/content/{id}",
-            get(content::get).patch(content::update).delete(content::delete),
+            get(content::get)
+                .patch(content::update)
+                .delete(content::delete),
         )
-        .route("/api/v1/writer/content/{id}/versions", get(content::versions))
+        .route(
+            "/api/v1/writer/content/{id}/versions",
+            get(content::versions),
+        )
         .route(
             "/api/v1/writer/content/{id}/versions/{version}/restore",
             post(content::restore),
         )
-        .route("/api/v1/writer/images", get(images::list).post(images::create))
-        .route("/api/v1/writer/images/bulk_update", post(images::bulk_update))
-        .route("/api/v1/writer/images/content_images", get(images::content_images))
+        .route(
+            "/api/v1/writer/images",
+            get(images::list).post(images::create),
+        )
+        .route(
+            "/api/v1/writer/images/bulk_update",
+            post(images::bulk_update),
+        )
+        .route(
+            "/api/v1/writer/images/content_images",
+            get(images::content_images),
+        )
         .route(
             "/api/v1/writer/images/{id}",
-            get(images::get).patch(images::update).delete(images::delete),
+            get(images::get)
+                .patch(images::update)
+                .delete(images::delete),
         )
         .route(
             "/api/v1/writer/taxonomies",
@@ -75,7 +97,11 @@ fn writer(state: &AppState) -> WriterServiceClient<Channel> {
 
 /// A list filter as sent (empty when absent).
 fn param(query: &ListQuery, name: &str) -> String {
-    query.param(name).map(str::trim).unwrap_or_default().to_owned()
+    query
+        .param(name)
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A boolean query flag (`true`/`1`).
@@ -117,17 +143,3 @@ impl Modify for WriterDoc {
         openapi.merge(WriterApi::openapi());
     }
 }
-
-/// Query parameters every writer list shares, for the OpenAPI document.
-macro_rules! list_params {
-    ($($extra:tt)*) => {
-        (
-            ("site_id" = Option<uuid::Uuid>, Query, description = "Only this site"),
-            ("sector_id" = Option<uuid::Uuid>, Query, description = "Only this sector (needs site_id)"),
-            ("page" = Option<u32>, Query, description = "1-based page number"),
-            ("page_size" = Option<u32>, Query, description = "Rows per page, 1-100 (default 25)"),
-            $($extra)*
-        )
-    };
-}
-pub(crate) use list_params;

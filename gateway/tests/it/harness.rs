@@ -22,6 +22,10 @@ pub struct TestApp {
     tasks: Vec<JoinHandle<()>>,
     db: Option<TestDb>,
     amqp_prefix: String,
+    /// Consumer queues the started services declared (removed on drop).
+    queues: Vec<&'static str>,
+    /// billing-svc's gRPC address, when started.
+    pub billing_grpc: Option<SocketAddr>,
 }
 
 /// An HTTP answer, read whole.
@@ -128,6 +132,60 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tune: impl FnOnce(&mut gateway::Config)) -> Self {
+        Self::spawn_services(tune, false).await
+    }
+
+    /// Also starts writer-svc, for the `/api/v1/writer` routes.
+    pub async fn spawn_with_writer() -> Self {
+        Self::spawn_services(
+            |config| {
+                config.rate_limit_auth_strict_per_minute = 1000;
+                config.rate_limit_auth_per_minute = 1000;
+            },
+            true,
+        )
+        .await
+    }
+
+    /// Also starts planner-svc, and writer-svc for it to queue ideas to, for the
+    /// `/api/v1/planner` and `/api/v1/keywords-library` routes.
+    pub async fn spawn_with_planner() -> Self {
+        Self::spawn_platform(
+            |config| {
+                config.rate_limit_auth_strict_per_minute = 1000;
+                config.rate_limit_auth_per_minute = 1000;
+            },
+            true,
+            true,
+            false,
+        )
+        .await
+    }
+
+    /// Also starts billing-svc, for the `/api/v1/billing` routes.
+    pub async fn spawn_with_billing() -> Self {
+        Self::spawn_platform(
+            |config| {
+                config.rate_limit_auth_strict_per_minute = 1000;
+                config.rate_limit_auth_per_minute = 1000;
+            },
+            false,
+            false,
+            true,
+        )
+        .await
+    }
+
+    async fn spawn_services(tune: impl FnOnce(&mut gateway::Config), writer: bool) -> Self {
+        Self::spawn_platform(tune, writer, false, false).await
+    }
+
+    async fn spawn_platform(
+        tune: impl FnOnce(&mut gateway::Config),
+        writer: bool,
+        planner: bool,
+        billing: bool,
+    ) -> Self {
         igny8_platform::install_crypto_provider();
         igny8_test_support::init_tracing();
         let db = TestDb::create().await.expect("create the test database");
@@ -157,6 +215,80 @@ impl TestApp {
         }));
 
         let mut config = gateway::Config::for_tests(auth_grpc, keys.service_secret_file.clone());
+        if writer {
+            let args = igny8_platform::config::ServiceArgs::for_tests(
+                &db.url,
+                &amqp::amqp_url(),
+                &amqp_prefix,
+                auth_grpc,
+                &keys.service_secret_file,
+            );
+            let writer = writer_svc::Application::build(&args)
+                .await
+                .expect("writer-svc starts");
+            config.writer_svc = igny8_platform::discovery::ServiceAddr::Static(format!(
+                "http://{}",
+                writer.grpc_addr()
+            ));
+            let token = shutdown.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(err) = writer.run_until_stopped(token).await {
+                    eprintln!("writer-svc stopped with an error: {err:#}");
+                }
+            }));
+        }
+        if planner {
+            let service = igny8_platform::config::ServiceArgs::for_tests(
+                &db.url,
+                &amqp::amqp_url(),
+                &amqp_prefix,
+                auth_grpc,
+                &keys.service_secret_file,
+            );
+            let writer_svc = config.writer_svc.clone();
+            let planner = planner_svc::Application::build_with(&planner_svc::Config {
+                service,
+                writer_svc,
+            })
+            .await
+            .expect("planner-svc starts");
+            config.planner_svc = igny8_platform::discovery::ServiceAddr::Static(format!(
+                "http://{}",
+                planner.grpc_addr()
+            ));
+            let token = shutdown.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(err) = planner.run_until_stopped(token).await {
+                    eprintln!("planner-svc stopped with an error: {err:#}");
+                }
+            }));
+        }
+        let mut queues = Vec::new();
+        let mut billing_grpc = None;
+        if billing {
+            let args = igny8_platform::config::ServiceArgs::for_tests(
+                &db.url,
+                &amqp::amqp_url(),
+                &amqp_prefix,
+                auth_grpc,
+                &keys.service_secret_file,
+            );
+            let billing = billing_svc::Application::build(&args)
+                .await
+                .expect("billing-svc starts");
+            config.billing_svc = igny8_platform::discovery::ServiceAddr::Static(format!(
+                "http://{}",
+                billing.grpc_addr()
+            ));
+            queues.push(billing_svc::events::QUEUE);
+            billing_grpc = Some(billing.grpc_addr());
+            let token = shutdown.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(err) = billing.run_until_stopped(token).await {
+                    eprintln!("billing-svc stopped with an error: {err:#}");
+                }
+            }));
+        }
         tune(&mut config);
         let gateway = gateway::Application::build(config)
             .await
@@ -179,6 +311,8 @@ impl TestApp {
             tasks,
             db: Some(db),
             amqp_prefix,
+            queues,
+            billing_grpc,
         };
         app.wait_until_auth_ready().await;
         app
@@ -352,6 +486,20 @@ impl TestApp {
             .expect("subscription updated");
     }
 
+    /// Makes `session`'s user a platform developer (a role only operators can give) and signs
+    /// them in again, so the new token carries the role.
+    pub async fn make_developer(&self, session: &Session) -> Session {
+        let url = &self.db.as_ref().expect("the test database").url;
+        let pool = igny8_platform::db::connect(url, 1, "auth")
+            .await
+            .expect("auth database");
+        auth_svc::admin::set_role(&pool, &session.email, igny8_platform::Role::Developer)
+            .await
+            .expect("developer role");
+        pool.close().await;
+        self.login_session(&session.email, PASSWORD).await
+    }
+
     /// GETs `path` until it answers `status` (bounded), for effects that travel through the
     /// security feed.
     pub async fn eventually_status(&self, path: &str, token: &str, status: u16) -> Resp {
@@ -439,6 +587,7 @@ impl Drop for TestApp {
         }
         let db = self.db.take();
         let prefix = std::mem::take(&mut self.amqp_prefix);
+        let queues = std::mem::take(&mut self.queues);
         // Async cleanup from a synchronous drop: a private runtime on its own thread, so it
         // also runs when the test panicked.
         let cleanup = std::thread::spawn(move || {
@@ -452,7 +601,7 @@ impl Drop for TestApp {
                 {
                     eprintln!("dropping the test database failed: {err:#}");
                 }
-                if let Err(err) = amqp::cleanup(&prefix, &[]).await {
+                if let Err(err) = amqp::cleanup(&prefix, &queues).await {
                     eprintln!("removing test exchanges failed: {err:#}");
                 }
             });

@@ -3,13 +3,16 @@
 
 mod accounts;
 mod api_keys;
+mod billing;
 mod envelope;
 mod harness;
 mod limits;
 mod operations;
 mod password_reset;
+mod planner;
 mod roles;
 mod sessions;
 mod tenancy;
 mod tokens;
 mod validation;
+mod writer;

@@ -33,13 +33,21 @@ pub struct OutlineSection {
 
 impl From<pb::OutlineSection> for OutlineSection {
     fn from(s: pb::OutlineSection) -> Self {
-        Self { heading: s.heading, covers: s.covers, keywords: s.keywords }
+        Self {
+            heading: s.heading,
+            covers: s.covers,
+            keywords: s.keywords,
+        }
     }
 }
 
 impl From<OutlineSection> for pb::OutlineSection {
     fn from(s: OutlineSection) -> Self {
-        Self { heading: s.heading, covers: s.covers, keywords: s.keywords }
+        Self {
+            heading: s.heading,
+            covers: s.covers,
+            keywords: s.keywords,
+        }
     }
 }
 
@@ -320,7 +328,9 @@ pub struct BulkResult {
 
 impl From<pb::BulkResult> for BulkResult {
     fn from(r: pb::BulkResult) -> Self {
-        Self { affected: r.affected }
+        Self {
+            affected: r.affected,
+        }
     }
 }
 
