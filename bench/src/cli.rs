@@ -60,7 +60,7 @@ impl LoadArgs {
 }
 
 /// Refuses any URL whose host is not loopback: a load generator must never aim elsewhere.
-fn ensure_loopback(flag: &str, url: &str) -> anyhow::Result<()> {
+pub fn ensure_loopback(flag: &str, url: &str) -> anyhow::Result<()> {
     let parsed = reqwest::Url::parse(url).with_context(|| format!("{flag}: invalid URL {url}"))?;
     let host = parsed.host_str().unwrap_or_default();
     let is_loopback = host == "localhost"

@@ -3,7 +3,10 @@
 
 mod auth_me;
 mod cli;
+mod holds;
 mod http_load;
+mod keyword_setup;
+mod keywords;
 mod load;
 mod pg_load;
 mod report;
@@ -24,6 +27,12 @@ struct Cli {
 enum Command {
     /// GET /api/v1/auth/me through the gateway, against the same lookup straight in Postgres.
     AuthMe(auth_me::AuthMeArgs),
+    /// Hold + capture pairs per second over billing-svc's gRPC API, against the same ledger
+    /// transactions straight in Postgres.
+    Holds(holds::HoldsArgs),
+    /// A 100,000-keyword sector: CSV import time, then a 50-row page through the gateway and
+    /// over gRPC, against the same SQL straight in Postgres.
+    Keywords(keywords::KeywordsArgs),
 }
 
 #[tokio::main]
@@ -32,5 +41,7 @@ async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::AuthMe(args) => auth_me::run(args).await,
+        Command::Holds(args) => holds::run(args).await,
+        Command::Keywords(args) => keywords::run(args).await,
     }
 }
