@@ -13,12 +13,14 @@ pub mod grpc;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod paging;
 pub mod scope;
 pub mod service;
 pub mod service_token;
 pub mod shutdown;
 pub mod telemetry;
 pub mod token;
+pub mod wire;
 
 pub use context::{Principal, RequestContext, Role};
 pub use error::{Error, Result};

@@ -1,67 +1,14 @@
 //! Helpers the operations share: ids, pages, timestamps, plan limits, security events.
 
-use chrono::{DateTime, Utc};
 use igny8_platform::{Error, Result};
-use igny8_proto::common::v1::{PageInfo, PageRequest};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-pub const DEFAULT_PAGE_SIZE: u32 = 25;
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-pub fn ts(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-pub fn opt_ts(at: Option<DateTime<Utc>>) -> Option<prost_types::Timestamp> {
-    at.map(ts)
-}
-
-/// An id from a request; one that is not a UUID is as unknown as a missing row.
-pub fn parse_id(value: &str, entity: &'static str) -> Result<Uuid> {
-    value.trim().parse().map_err(|_| Error::NotFound(entity))
-}
-
-/// Page number and size with defaults and bounds applied.
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    pub page: u32,
-    pub size: u32,
-}
-
-impl Page {
-    pub fn from_request(request: Option<&PageRequest>) -> Result<Self> {
-        let page = request.map_or(1, |p| p.page.max(1));
-        let size = request.map_or(0, |p| p.page_size);
-        let size = if size == 0 { DEFAULT_PAGE_SIZE } else { size };
-        if size > MAX_PAGE_SIZE {
-            return Err(igny8_platform::error::FieldErrors::single(
-                "page_size",
-                format!("must be at most {MAX_PAGE_SIZE}"),
-            ));
-        }
-        Ok(Self { page, size })
-    }
-
-    pub fn limit(&self) -> i64 {
-        i64::from(self.size)
-    }
-
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.size)
-    }
-
-    pub fn info(&self, count: i64) -> PageInfo {
-        PageInfo {
-            count: count.max(0) as u64,
-            page: self.page,
-            page_size: self.size,
-        }
-    }
-}
+/// Shared with every service (igny8-platform).
+pub use igny8_platform::{
+    paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page},
+    wire::{opt_ts, parse_id, ts},
+};
 
 /// The limits of the plan an account is on.
 #[derive(Debug, sqlx::FromRow)]

@@ -1,28 +1,18 @@
 //! Helpers the operations share: ids, pages, orderings, timestamps and scope checks.
 
-use chrono::{DateTime, Utc};
-use igny8_platform::{Error, RequestContext, Result, error::FieldErrors};
-use igny8_proto::common::v1::{PageInfo, PageRequest};
+use igny8_platform::{RequestContext, Result, error::FieldErrors};
 use uuid::Uuid;
 
 use crate::state::AppState;
 
-pub const DEFAULT_PAGE_SIZE: u32 = 25;
-pub const MAX_PAGE_SIZE: u32 = 100;
+/// Shared with every service (igny8-platform).
+pub use igny8_platform::{
+    paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page},
+    wire::{parse_id, ts},
+};
+
 /// Most ids one bulk call may name.
 pub const MAX_BULK_IDS: usize = 1000;
-
-pub fn ts(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// An id from a request; one that is not a UUID is as unknown as a missing row.
-pub fn parse_id(value: &str, entity: &'static str) -> Result<Uuid> {
-    value.trim().parse().map_err(|_| Error::NotFound(entity))
-}
 
 /// The ids of a bulk call: present, well formed, not too many, duplicates dropped.
 pub fn parse_ids(field: &str, values: &[String]) -> Result<Vec<Uuid>> {
@@ -60,44 +50,6 @@ pub fn reference(errors: &mut FieldErrors, field: &str, value: &str) -> Option<U
             },
             Some,
         ),
-    }
-}
-
-/// Page number and size with defaults and bounds applied.
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    pub page: u32,
-    pub size: u32,
-}
-
-impl Page {
-    pub fn from_request(request: Option<&PageRequest>) -> Result<Self> {
-        let page = request.map_or(1, |p| p.page.max(1));
-        let size = request.map_or(0, |p| p.page_size);
-        let size = if size == 0 { DEFAULT_PAGE_SIZE } else { size };
-        if size > MAX_PAGE_SIZE {
-            return Err(FieldErrors::single(
-                "page_size",
-                format!("must be at most {MAX_PAGE_SIZE}"),
-            ));
-        }
-        Ok(Self { page, size })
-    }
-
-    pub fn limit(&self) -> i64 {
-        i64::from(self.size)
-    }
-
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.size)
-    }
-
-    pub fn info(&self, count: i64) -> PageInfo {
-        PageInfo {
-            count: count.max(0) as u64,
-            page: self.page,
-            page_size: self.size,
-        }
     }
 }
 
