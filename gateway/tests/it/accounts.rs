@@ -207,3 +207,28 @@ async fn a_deactivated_user_cannot_sign_in_and_their_tokens_stop_working() {
         .await
         .assert_status(200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inactive_account_gets_402_everywhere_but_auth_and_billing() {
+    let app = TestApp::spawn_with_planner().await;
+    let owner = app.register("inactive").await;
+    let t = owner.access.as_str();
+    let before = app.get("/api/v1/planner/keywords", Some(t)).await;
+    assert_ne!(
+        before.status, 402,
+        "an active account is served: {before:?}"
+    );
+
+    app.set_subscription(&owner.account_id, None, Some("suspended"))
+        .await;
+    app.eventually_status("/api/v1/planner/keywords", t, 402)
+        .await
+        .assert_error(402, "ACCOUNT_INACTIVE");
+    // Signing in and seeing the account stay open, so the customer can find out why and pay.
+    app.get("/api/v1/auth/me", Some(t)).await.assert_status(200);
+
+    app.set_subscription(&owner.account_id, None, Some("active"))
+        .await;
+    app.eventually_status("/api/v1/planner/keywords", t, before.status)
+        .await;
+}
