@@ -6,11 +6,13 @@ use igny8_proto::auth::v1 as pb;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-fn time(ts: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+/// A wire timestamp as a UTC time (`None` when absent).
+pub(crate) fn time(ts: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     ts.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
 }
 
-fn non_empty(value: String) -> Option<String> {
+/// An empty proto string as JSON null.
+pub(crate) fn non_empty(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 

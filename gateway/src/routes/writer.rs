@@ -21,6 +21,13 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{error::ErrorBody, extract::ListQuery, state::AppState};
 
+/// The id message every writer RPC on one row takes.
+fn id(uuid: uuid::Uuid) -> igny8_proto::writer::v1::IdRequest {
+    igny8_proto::writer::v1::IdRequest {
+        id: uuid.to_string(),
+    }
+}
+
 /// The writer routes, merged into the authenticated router.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-pub fn time(ts: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    ts.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
-}
+use crate::dto::{non_empty, time};
 
 /// Milli-credits as a decimal string with three places.
 pub fn credits(milli: i64) -> String {
@@ -27,10 +25,6 @@ pub fn usd(micros: i64) -> String {
     let sign = if micros < 0 { "-" } else { "" };
     let abs = micros.unsigned_abs();
     format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

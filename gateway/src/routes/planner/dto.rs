@@ -6,13 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, de};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-fn time(ts: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    ts.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
-}
+use crate::dto::{non_empty, time};
 
 /// A money amount given as a JSON number (`1.25`) or string (`"1.25"`), kept as its decimal
 /// text: planner-svc parses it into exact micro-units, never through a float.

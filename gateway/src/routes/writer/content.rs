@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::{
-    dto::{BulkResult, Content, ContentVersion, IdsIn, timestamp},
+    dto::{BulkResult, Content, ContentVersion, IdsIn},
     flag, param, writer,
 };
 use crate::{
@@ -18,6 +18,8 @@ use crate::{
     extract::{Ids, ListQuery, ValidJson},
     state::AppState,
 };
+
+use super::id;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,12 +92,6 @@ pub struct UpdateContentIn {
     /// Cancels a schedule.
     #[serde(default)]
     pub clear_schedule: bool,
-}
-
-fn id(uuid: uuid::Uuid) -> pb::IdRequest {
-    pb::IdRequest {
-        id: uuid.to_string(),
-    }
 }
 
 /// Content of the caller's account (a site key: of its site).
@@ -254,7 +250,7 @@ pub async fn update(
         content_type: input.content_type,
         content_structure: input.content_structure,
         status: input.status,
-        scheduled_publish_at: input.scheduled_publish_at.map(timestamp),
+        scheduled_publish_at: input.scheduled_publish_at.map(igny8_platform::wire::ts),
         clear_schedule: input.clear_schedule,
     };
     let content = writer(&state)

@@ -5,20 +5,7 @@ use igny8_proto::writer::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub fn time(ts: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    ts.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
-}
-
-pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
-}
+use crate::dto::{non_empty, time};
 
 /// One section of an outline: a heading, what it covers, and its keywords.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

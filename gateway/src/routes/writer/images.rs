@@ -18,6 +18,8 @@ use crate::{
     state::AppState,
 };
 
+use super::id;
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateImageIn {
@@ -73,12 +75,6 @@ pub struct BulkUpdateImagesIn {
     pub content_id: String,
     #[serde(default)]
     pub status: String,
-}
-
-fn id(uuid: uuid::Uuid) -> pb::IdRequest {
-    pb::IdRequest {
-        id: uuid.to_string(),
-    }
 }
 
 /// Images of the caller's account (a site key: of its site).

@@ -18,6 +18,8 @@ use crate::{
     state::AppState,
 };
 
+use super::id;
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskIn {
@@ -81,12 +83,6 @@ pub struct BulkUpdateTasksIn {
     pub status: Option<String>,
     /// An empty string unassigns the cluster.
     pub cluster_id: Option<String>,
-}
-
-fn id(uuid: uuid::Uuid) -> pb::IdRequest {
-    pb::IdRequest {
-        id: uuid.to_string(),
-    }
 }
 
 /// Tasks of the caller's account (a site key: of its site).

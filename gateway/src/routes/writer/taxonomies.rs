@@ -15,6 +15,8 @@ use crate::{
     state::AppState,
 };
 
+use super::id;
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaxonomyIn {
@@ -50,12 +52,6 @@ pub struct UpdateTaxonomyIn {
     pub description: Option<String>,
     pub external_id: Option<String>,
     pub external_taxonomy: Option<String>,
-}
-
-fn id(uuid: uuid::Uuid) -> pb::IdRequest {
-    pb::IdRequest {
-        id: uuid.to_string(),
-    }
 }
 
 /// Terms of the caller's sites (a site key: of its site).
