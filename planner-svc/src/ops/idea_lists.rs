@@ -131,10 +131,8 @@ pub async fn list(
     push_count(&mut qb, &query);
     qb.push(format!(" AS total, {IDEA_COLUMNS} {IDEA_FROM}"));
     query.push_where(&mut qb, Skip::Nothing);
-    qb.push(format!(" ORDER BY {order} LIMIT "));
-    qb.push_bind(page.limit());
-    qb.push(" OFFSET ");
-    qb.push_bind(page.offset());
+    qb.push(format!(" ORDER BY {order}"));
+    page.push(&mut qb);
     let rows: Vec<ListedIdea> = qb.build_query_as().fetch_all(&state.pool).await?;
     let count = match rows.first() {
         Some(first) => first.total,

@@ -102,10 +102,8 @@ pub async fn list(
              l.cpc_micros, l.intent, l.country FROM planner.library_keywords l",
     );
     push_filters(&mut qb, &req, intent);
-    qb.push(format!(" ORDER BY {order} LIMIT "));
-    qb.push_bind(page.limit());
-    qb.push(" OFFSET ");
-    qb.push_bind(page.offset());
+    qb.push(format!(" ORDER BY {order}"));
+    page.push(&mut qb);
     let rows: Vec<LibraryRow> = qb.build_query_as().fetch_all(&state.pool).await?;
     let count = match rows.first() {
         Some(first) => first.total,
