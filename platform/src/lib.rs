@@ -4,6 +4,7 @@
 //! Nothing here knows a domain entity: services own those.
 
 pub mod amqp;
+pub mod applied_jobs;
 pub mod config;
 pub mod context;
 pub mod db;
@@ -18,6 +19,7 @@ pub mod scope;
 pub mod service;
 pub mod service_token;
 pub mod shutdown;
+pub mod storage;
 pub mod telemetry;
 pub mod token;
 pub mod wire;

@@ -22,6 +22,12 @@ pub mod auth {
     }
 }
 
+pub mod ai {
+    pub mod v1 {
+        tonic::include_proto!("igny8.ai.v1");
+    }
+}
+
 pub mod billing {
     pub mod v1 {
         tonic::include_proto!("igny8.billing.v1");

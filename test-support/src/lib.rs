@@ -4,7 +4,9 @@
 //! Everything a test creates here it also removes (databases, queues, temp files).
 
 pub mod amqp;
+pub mod broker;
 pub mod db;
+pub mod fake_answers;
 pub mod fake_provider;
 pub mod keys;
 pub mod smtp;
