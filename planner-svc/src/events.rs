@@ -20,6 +20,8 @@ pub const CLUSTER_DELETED: &str = "planner.cluster.deleted";
 pub const IDEA_CREATED: &str = "planner.idea.created";
 pub const IDEA_DELETED: &str = "planner.idea.deleted";
 pub const IDEA_QUEUED: &str = "planner.idea.queued";
+/// Content exists for the idea's writer task.
+pub const IDEA_COMPLETED: &str = "planner.idea.completed";
 
 fn now() -> Option<prost_types::Timestamp> {
     Some(ts(Utc::now()))

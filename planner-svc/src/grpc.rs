@@ -278,4 +278,36 @@ impl PlannerService for PlannerRpc {
         let ctx = caller(&request)?;
         reply(ops::idea_lists::filter_options(&self.state, &ctx, request.into_inner()).await)
     }
+
+    async fn get_keywords_by_ids(
+        &self,
+        request: Request<pb::IdsRequest>,
+    ) -> Result<Response<pb::KeywordsById>, Status> {
+        let ctx = caller(&request)?;
+        reply(ops::ai_jobs::get_keywords_by_ids(&self.state, &ctx, request.into_inner()).await)
+    }
+
+    async fn get_cluster_contexts(
+        &self,
+        request: Request<pb::IdsRequest>,
+    ) -> Result<Response<pb::ClusterContexts>, Status> {
+        let ctx = caller(&request)?;
+        reply(ops::ai_jobs::get_cluster_contexts(&self.state, &ctx, request.into_inner()).await)
+    }
+
+    async fn apply_clusters(
+        &self,
+        request: Request<pb::ApplyClustersRequest>,
+    ) -> Result<Response<pb::ApplyClustersResponse>, Status> {
+        let ctx = caller(&request)?;
+        reply(ops::ai_jobs::apply_clusters(&self.state, &ctx, request.into_inner()).await)
+    }
+
+    async fn apply_ideas(
+        &self,
+        request: Request<pb::ApplyIdeasRequest>,
+    ) -> Result<Response<pb::ApplyIdeasResponse>, Status> {
+        let ctx = caller(&request)?;
+        reply(ops::ai_jobs::apply_ideas(&self.state, &ctx, request.into_inner()).await)
+    }
 }

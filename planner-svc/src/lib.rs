@@ -4,6 +4,7 @@
 //! ideas into tasks.
 
 pub mod config;
+pub mod consumer;
 pub mod domain;
 pub mod events;
 pub mod grpc;

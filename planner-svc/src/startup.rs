@@ -1,4 +1,5 @@
-//! Builds planner-svc from its settings and serves it until shutdown.
+//! Builds planner-svc from its settings and serves it until shutdown: gRPC and the writer
+//! events consumer, in one task.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -7,6 +8,7 @@ use igny8_platform::{
     config::ServiceArgs,
     discovery::{self, ChannelOptions},
     grpc,
+    inbox::Consumer,
     service::{ServiceBase, ServiceSpec},
 };
 use igny8_proto::{
@@ -18,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::Config,
+    consumer::{self, WriterEvents},
     grpc::PlannerRpc,
     state::{AppState, PlanLimits},
 };
@@ -40,6 +43,7 @@ const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
 pub struct Application {
     base: ServiceBase,
     state: AppState,
+    consumer: Consumer<WriterEvents>,
     /// Stops the writer channel's SRV refresher.
     background: CancellationToken,
 }
@@ -66,9 +70,22 @@ impl Application {
             auth: AuthServiceClient::new(base.auth_channel.clone()),
             writer: WriterServiceClient::new(writer),
         };
+        let consumer = Consumer::new(
+            base.pool.clone(),
+            base.amqp.clone(),
+            consumer::QUEUE,
+            &consumer::ROUTING_KEYS,
+            WriterEvents,
+        );
+        // Declared before serving, so events published while we start up are kept.
+        consumer
+            .declare()
+            .await
+            .context("declaring the writer events queue")?;
         Ok(Self {
             base,
             state,
+            consumer,
             background,
         })
     }
@@ -91,7 +108,14 @@ impl Application {
             PlannerServiceServer::new(PlannerRpc::new(self.state))
                 .max_decoding_message_size(MAX_REQUEST_BYTES),
         );
-        let served = self.base.serve(parts, shutdown).await;
+        // The consumer stops with the server, also when it fails; both run in this one task.
+        let consuming = shutdown.child_token();
+        let serve = async {
+            let served = self.base.serve(parts, shutdown).await;
+            consuming.cancel();
+            served
+        };
+        let (served, ()) = tokio::join!(serve, self.consumer.run(consuming.clone()));
         self.background.cancel();
         served
     }

@@ -15,7 +15,7 @@ use crate::{domain::idea::text, events, state::AppState};
 
 pub const STATUSES: &[&str] = &["new", "mapped"];
 const MAX_NAME_CHARS: usize = 200;
-const MAX_DESCRIPTION_CHARS: usize = 5000;
+pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 /// Mean difficulty of a cluster's keywords, from its maintained sums.
 pub const AVG_DIFFICULTY: &str = "(CASE WHEN c.keyword_count > 0 THEN round(c.difficulty_sum::numeric / c.keyword_count) ELSE 0 END)::int";
 
@@ -88,8 +88,13 @@ pub async fn get(
 }
 
 fn name(errors: &mut FieldErrors, raw: &str) -> (String, String) {
+    checked_name(errors, "name", raw)
+}
+
+/// A cluster name (inner whitespace collapsed) and its uniqueness key; violations on `field`.
+pub fn checked_name(errors: &mut FieldErrors, field: &str, raw: &str) -> (String, String) {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    let name = text(errors, "name", &name, true, MAX_NAME_CHARS);
+    let name = text(errors, field, &name, true, MAX_NAME_CHARS);
     let key = name.to_lowercase();
     (name, key)
 }
@@ -131,6 +136,18 @@ async fn assign(
             format!("{elsewhere} of the keywords are not in the cluster's sector"),
         ));
     }
+    assign_in_sector(conn, cluster, cluster_id, ids).await
+}
+
+/// Puts those of `ids` that are keywords of the cluster's sector into it (new ones become
+/// mapped; the cluster's aggregates follow by trigger); other ids are left alone. Returns how
+/// many changed.
+pub async fn assign_in_sector(
+    conn: &mut PgConnection,
+    cluster: &SectorScope,
+    cluster_id: Uuid,
+    ids: &[Uuid],
+) -> Result<u64> {
     Ok(sqlx::query(
         "UPDATE planner.keywords SET cluster_id = $4, \
              status = CASE WHEN status = 'used' THEN 'used' ELSE 'mapped' END, updated_at = now() \

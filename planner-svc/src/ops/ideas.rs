@@ -114,53 +114,80 @@ async fn attach_cluster(
     id: Uuid,
 ) -> Result<Uuid> {
     let id = cluster_in_sector(conn, account_id, sector_id, id, "cluster_id").await?;
-    sqlx::query("UPDATE planner.clusters SET status = 'mapped', updated_at = now() WHERE id = $1 AND status = 'new'")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    map_clusters(conn, &[id]).await?;
     Ok(id)
 }
 
-pub async fn create(
-    state: &AppState,
-    ctx: &RequestContext,
-    req: pb::CreateIdeaRequest,
-) -> Result<pb::Idea> {
-    ctx.require_role(Role::Editor)?;
-    let mut errors = FieldErrors::new();
-    let title = idea::text(&mut errors, "title", &req.title, true, MAX_TITLE_CHARS);
-    let description = idea::text(
-        &mut errors,
-        "description",
-        &req.description,
-        false,
-        MAX_DESCRIPTION_CHARS,
-    );
-    let outline = idea::outline(&mut errors, &req.outline);
-    let keywords = idea::target_keywords(&mut errors, &req.target_keywords);
-    let content_type = idea::choice_or(
-        &mut errors,
-        "content_type",
-        &req.content_type,
-        CONTENT_TYPES,
-        "post",
-    );
-    let content_structure = idea::choice_or(
-        &mut errors,
-        "content_structure",
-        &req.content_structure,
-        CONTENT_STRUCTURES,
-        "article",
-    );
-    let word_count = idea::word_count(&mut errors, req.estimated_word_count);
-    let cluster = reference(&mut errors, "cluster_id", &req.cluster_id);
-    errors.into_result()?;
-    let scope = sector_scope(state, ctx, &req.site_id, &req.sector_id).await?;
-    let mut tx = state.pool.begin().await?;
-    let cluster_id = match cluster {
-        Some(id) => Some(attach_cluster(&mut tx, scope.account_id, scope.sector_id, id).await?),
-        None => None,
-    };
+/// Clusters that have ideas are mapped.
+pub async fn map_clusters(conn: &mut PgConnection, ids: &[Uuid]) -> Result<()> {
+    sqlx::query("UPDATE planner.clusters SET status = 'mapped', updated_at = now() WHERE id = ANY($1) AND status = 'new'")
+        .bind(ids)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A new idea's content, validated.
+pub struct NewIdea {
+    pub title: String,
+    pub description: String,
+    pub outline: Vec<Section>,
+    pub keywords: Vec<String>,
+    pub content_type: &'static str,
+    pub content_structure: &'static str,
+    pub word_count: i32,
+}
+
+/// The fields of a new idea as a request states them.
+pub struct IdeaInput<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub outline: &'a [pb::OutlineSection],
+    pub target_keywords: &'a [String],
+    pub content_type: &'a str,
+    pub content_structure: &'a str,
+    pub estimated_word_count: u32,
+}
+
+/// Validates a new idea; violations are named as the request fields.
+pub fn check_new(errors: &mut FieldErrors, input: &IdeaInput<'_>) -> NewIdea {
+    NewIdea {
+        title: idea::text(errors, "title", input.title, true, MAX_TITLE_CHARS),
+        description: idea::text(
+            errors,
+            "description",
+            input.description,
+            false,
+            MAX_DESCRIPTION_CHARS,
+        ),
+        outline: idea::outline(errors, input.outline),
+        keywords: idea::target_keywords(errors, input.target_keywords),
+        content_type: idea::choice_or(
+            errors,
+            "content_type",
+            input.content_type,
+            CONTENT_TYPES,
+            "post",
+        ),
+        content_structure: idea::choice_or(
+            errors,
+            "content_structure",
+            input.content_structure,
+            CONTENT_STRUCTURES,
+            "article",
+        ),
+        word_count: idea::word_count(errors, input.estimated_word_count),
+    }
+}
+
+/// Inserts a new idea (status new) into `scope`, with its `idea.created` event.
+pub async fn insert(
+    conn: &mut PgConnection,
+    scope: &SectorScope,
+    cluster_id: Option<Uuid>,
+    new: &NewIdea,
+    request_id: &str,
+) -> Result<Uuid> {
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO planner.ideas (id, account_id, site_id, sector_id, title, title_key, description, outline, \
@@ -171,18 +198,49 @@ pub async fn create(
     .bind(scope.account_id)
     .bind(scope.site_id)
     .bind(scope.sector_id)
-    .bind(&title)
-    .bind(title.to_lowercase())
-    .bind(&description)
-    .bind(Json(&outline))
-    .bind(&keywords)
+    .bind(&new.title)
+    .bind(new.title.to_lowercase())
+    .bind(&new.description)
+    .bind(Json(&new.outline))
+    .bind(&new.keywords)
     .bind(cluster_id)
-    .bind(content_type)
-    .bind(content_structure)
-    .bind(word_count)
-    .execute(&mut *tx)
+    .bind(new.content_type)
+    .bind(new.content_structure)
+    .bind(new.word_count)
+    .execute(&mut *conn)
     .await?;
-    events::idea(&mut tx, events::IDEA_CREATED, &scope, id, &ctx.request_id).await?;
+    events::idea(conn, events::IDEA_CREATED, scope, id, request_id).await?;
+    Ok(id)
+}
+
+pub async fn create(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: pb::CreateIdeaRequest,
+) -> Result<pb::Idea> {
+    ctx.require_role(Role::Editor)?;
+    let mut errors = FieldErrors::new();
+    let new = check_new(
+        &mut errors,
+        &IdeaInput {
+            title: &req.title,
+            description: &req.description,
+            outline: &req.outline,
+            target_keywords: &req.target_keywords,
+            content_type: &req.content_type,
+            content_structure: &req.content_structure,
+            estimated_word_count: req.estimated_word_count,
+        },
+    );
+    let cluster = reference(&mut errors, "cluster_id", &req.cluster_id);
+    errors.into_result()?;
+    let scope = sector_scope(state, ctx, &req.site_id, &req.sector_id).await?;
+    let mut tx = state.pool.begin().await?;
+    let cluster_id = match cluster {
+        Some(id) => Some(attach_cluster(&mut tx, scope.account_id, scope.sector_id, id).await?),
+        None => None,
+    };
+    let id = insert(&mut tx, &scope, cluster_id, &new, &ctx.request_id).await?;
     let row = load(&mut tx, ctx, id).await?;
     tx.commit().await?;
     Ok(row.into())

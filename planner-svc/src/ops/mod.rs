@@ -1,5 +1,6 @@
 //! What planner-svc does, one module per aggregate; each validates, authorises and runs its SQL.
 
+pub mod ai_jobs;
 pub mod cluster_lists;
 pub mod clusters;
 pub mod common;

@@ -208,7 +208,10 @@ impl TestEnv {
         }
         self.auth_pool.close().await;
         self.planner_pool.close().await;
-        amqp::cleanup(&self.prefix, queues)
+        // planner-svc's own consumer queue goes too, whatever the test declared.
+        let mut queues = queues.to_vec();
+        queues.push(planner_svc::consumer::QUEUE);
+        amqp::cleanup(&self.prefix, &queues)
             .await
             .expect("queue cleanup");
         self.db.cleanup().await.expect("database cleanup");
@@ -240,6 +243,16 @@ pub fn bearer<T>(message: T, token: &str) -> Request<T> {
     request.metadata_mut().insert(
         "authorization",
         MetadataValue::try_from(format!("Bearer {token}")).expect("ascii"),
+    );
+    request
+}
+
+/// A request of a service token acting for `account_id`.
+pub fn acting<T>(message: T, token: &str, account_id: &str) -> Request<T> {
+    let mut request = bearer(message, token);
+    request.metadata_mut().insert(
+        igny8_platform::grpc::ACCOUNT_HEADER,
+        MetadataValue::try_from(account_id).expect("ascii"),
     );
     request
 }

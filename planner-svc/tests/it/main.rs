@@ -3,6 +3,7 @@
 //! queue prefix per test.
 
 mod access;
+mod ai_jobs;
 mod clusters;
 mod events;
 mod helpers;
@@ -12,3 +13,4 @@ mod keywords;
 mod library;
 mod lists;
 mod tenants;
+mod writer_events;

@@ -2,14 +2,17 @@
 
 use std::collections::HashSet;
 
-use igny8_platform::{RequestContext, Result, error::FieldErrors};
+use igny8_platform::{
+    RequestContext, Result,
+    applied_jobs::{claim, decode, remember},
+    error::FieldErrors,
+};
 use igny8_proto::writer::v1 as pb;
 use uuid::Uuid;
 
 use super::{
     content,
     images::{self, MAX_PROMPT},
-    jobs::{claim, decode, remember},
 };
 use crate::{
     domain::{ImageStatus, ImageType, validate},
@@ -94,7 +97,14 @@ pub async fn apply_prompts(
         return Err(FieldErrors::single("job_id", "this field is required"));
     };
     let mut tx = state.pool.begin().await?;
-    if let Some(stored) = claim(&mut tx, account_id, "image_prompts", job_id).await? {
+    if let Some(stored) = claim(
+        &mut tx,
+        account_id,
+        &format!("image_prompts:{content_id}"),
+        job_id,
+    )
+    .await?
+    {
         return decode(&stored);
     }
     let parent = content::load(&mut tx, ctx, content_id).await?;
@@ -152,7 +162,14 @@ pub async fn apply_prompts(
         images: rows.into_iter().map(Into::into).collect(),
         page: None,
     };
-    remember(&mut tx, account_id, "image_prompts", job_id, &result).await?;
+    remember(
+        &mut tx,
+        account_id,
+        &format!("image_prompts:{content_id}"),
+        job_id,
+        &result,
+    )
+    .await?;
     tx.commit().await?;
     Ok(result)
 }
@@ -198,8 +215,18 @@ pub async fn apply_results(
     let Some(job_id) = job_id else {
         return Err(FieldErrors::single("job_id", "this field is required"));
     };
+    let mut image_ids: Vec<Uuid> = results.iter().filter_map(|r| r.0).collect();
+    image_ids.sort_unstable();
+    let key = format!(
+        "image_results:{}",
+        image_ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     let mut tx = state.pool.begin().await?;
-    if let Some(stored) = claim(&mut tx, account_id, "image_results", job_id).await? {
+    if let Some(stored) = claim(&mut tx, account_id, &key, job_id).await? {
         return decode(&stored);
     }
     let mut updated = Vec::with_capacity(results.len());
@@ -233,7 +260,7 @@ pub async fn apply_results(
         images: updated,
         page: None,
     };
-    remember(&mut tx, account_id, "image_results", job_id, &result).await?;
+    remember(&mut tx, account_id, &key, job_id, &result).await?;
     tx.commit().await?;
     Ok(result)
 }

@@ -1,9 +1,12 @@
 //! What platform services write back: generated content, image prompts and image results
 //! (each idempotent on the AI job's id), publishing status, and the reads they need.
 
-use igny8_platform::{Error, RequestContext, Result, error::FieldErrors};
+use igny8_platform::{
+    RequestContext, Result,
+    applied_jobs::{claim, decode, remember},
+    error::FieldErrors,
+};
 use igny8_proto::writer::v1 as pb;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{
@@ -16,61 +19,6 @@ use crate::{
     events,
     state::AppState,
 };
-
-/// Claims `job_id` for `kind`: `Some(response)` when the job was applied before (the caller
-/// answers it and writes nothing). A concurrent call with the same id waits on the unique
-/// key until the first commits, then sees its response.
-pub async fn claim(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    kind: &str,
-    job_id: Uuid,
-) -> Result<Option<Vec<u8>>> {
-    let claimed: Option<i32> = sqlx::query_scalar(
-        "INSERT INTO writer.applied_jobs (account_id, kind, job_id) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING RETURNING 1",
-    )
-    .bind(account_id)
-    .bind(kind)
-    .bind(job_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if claimed.is_some() {
-        return Ok(None);
-    }
-    let response: Option<Vec<u8>> = sqlx::query_scalar(
-        "SELECT response FROM writer.applied_jobs WHERE account_id = $1 AND kind = $2 AND job_id = $3",
-    )
-    .bind(account_id)
-    .bind(kind)
-    .bind(job_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(Some(response.unwrap_or_default()))
-}
-
-/// Stores the response of a claimed job (same transaction as its effects).
-pub async fn remember<M: prost::Message>(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    kind: &str,
-    job_id: Uuid,
-    response: &M,
-) -> Result<()> {
-    sqlx::query("UPDATE writer.applied_jobs SET response = $4 WHERE account_id = $1 AND kind = $2 AND job_id = $3")
-        .bind(account_id)
-        .bind(kind)
-        .bind(job_id)
-        .bind(response.encode_to_vec())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Decodes a stored job response.
-pub fn decode<M: prost::Message + Default>(bytes: &[u8]) -> Result<M> {
-    M::decode(bytes).map_err(|e| Error::Internal(anyhow::anyhow!("stored job response: {e}")))
-}
 
 pub async fn content_context(
     state: &AppState,
@@ -137,7 +85,14 @@ pub async fn apply_generated_content(
         return Err(FieldErrors::single("job_id", "this field is required"));
     };
     let mut tx = state.pool.begin().await?;
-    if let Some(stored) = claim(&mut tx, account_id, "generated_content", job_id).await? {
+    if let Some(stored) = claim(
+        &mut tx,
+        account_id,
+        &format!("generated_content:{task_id}"),
+        job_id,
+    )
+    .await?
+    {
         return decode(&stored);
     }
     // Locks the task so two jobs for one task cannot both create its content.
@@ -275,7 +230,14 @@ pub async fn apply_generated_content(
     }
     tasks_edit::set_status(&mut tx, &task, TaskStatus::Completed, &ctx.request_id).await?;
     let result = content::view(&mut tx, ctx, content_id).await?;
-    remember(&mut tx, account_id, "generated_content", job_id, &result).await?;
+    remember(
+        &mut tx,
+        account_id,
+        &format!("generated_content:{task_id}"),
+        job_id,
+        &result,
+    )
+    .await?;
     tx.commit().await?;
     Ok(result)
 }
