@@ -1,10 +1,16 @@
 //! ai-svc: AI jobs, prompts, provider settings and the job pipeline.
 //!
-//! Owns the `ai` schema. Today it starts, migrates, verifies callers' tokens and serves
-//! gRPC health and reflection; its domain API is the subject of its own issue.
+//! Owns the `ai` schema. Roles (`AI_ROLE`): `api` serves the AiService gRPC API, `worker`
+//! runs jobs from RabbitMQ, `all` does both (local development).
 
+pub mod config;
+pub mod grpc;
+pub mod jobs;
 pub mod prompts;
 pub mod providers;
 pub mod startup;
+pub mod state;
+pub mod system;
 
+pub use config::{Config, Role};
 pub use startup::{Application, MIGRATOR, SPEC};
