@@ -10,7 +10,9 @@ use igny8_platform::{
     service_token::ServiceTokens,
     token::TokenVerifier,
 };
-use igny8_proto::auth::v1::auth_service_client::AuthServiceClient;
+use igny8_proto::{
+    ai::v1::ai_service_client::AiServiceClient, auth::v1::auth_service_client::AuthServiceClient,
+};
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status, metadata::AsciiMetadataValue, transport::Channel};
 
@@ -69,6 +71,19 @@ impl Clients {
 
     pub fn upstreams(&self) -> &[Upstream] {
         &self.upstreams
+    }
+
+    /// A client of ai-svc over the shared channel. The channel's deadline bounds each call
+    /// until its response headers arrive, not a stream's body, so a `WatchJob` stream lives
+    /// as long as its job (the gateway ends it on shutdown).
+    pub fn ai(&self) -> AiServiceClient<Channel> {
+        let channel = self
+            .upstreams
+            .iter()
+            .find(|upstream| upstream.name == "ai")
+            .map(|upstream| upstream.channel.clone())
+            .expect("the ai upstream is configured");
+        AiServiceClient::new(channel)
     }
 }
 

@@ -75,6 +75,10 @@ pub struct Config {
     /// Longest time an API key's exchanged token is reused before asking auth-svc again.
     #[arg(long, env = "API_KEY_CACHE_SECS", default_value_t = 60)]
     pub api_key_cache_secs: u64,
+    /// Where generated image files are read from: the directory ai-svc writes them to (a
+    /// shared volume when the two run on different hosts).
+    #[arg(long, env = "IMAGE_STORAGE_DIR", default_value = ".local/data/images")]
+    pub image_storage_dir: PathBuf,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -133,6 +137,8 @@ impl Config {
             rate_limit_account_per_minute: 600,
             security_feed_interval_ms: 1_000,
             api_key_cache_secs: 60,
+            // Outside the source tree; tests that serve images point it at their own folder.
+            image_storage_dir: std::env::temp_dir().join("igny8-gateway-images"),
             log: LogArgs {
                 log_format: LogFormat::Pretty,
             },

@@ -83,6 +83,15 @@ impl<T: Serialize> Envelope<T> {
         }
     }
 
+    /// 202 with the accepted work (a job that runs after the answer).
+    pub fn accepted(data: T) -> Self {
+        Self {
+            status: StatusCode::ACCEPTED,
+            data,
+            message: None,
+        }
+    }
+
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
         self

@@ -13,7 +13,9 @@ use crate::{
     dto,
     error::ErrorBody,
     routes,
-    routes::{billing::BillingDoc, planner::PlannerDoc, writer::WriterDoc},
+    routes::{
+        ai::AiDoc, billing::BillingDoc, planner::PlannerDoc, system::SystemDoc, writer::WriterDoc,
+    },
 };
 
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
@@ -82,7 +84,9 @@ pub const DOCS_PATH: &str = "/api/docs";
         dto::Jwks,
         dto::Jwk,
     )),
-    modifiers(&SecuritySchemes, &PlannerDoc, &WriterDoc, &BillingDoc),
+    modifiers(
+        &SecuritySchemes, &PlannerDoc, &WriterDoc, &BillingDoc, &AiDoc, &SystemDoc
+    ),
     tags(
         (name = "auth", description = "Sign-up, sign-in, tokens and passwords"),
         (name = "users", description = "Users of the caller's account"),

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use axum::{ServiceExt as _, extract::Request};
 use igny8_platform::{
     config::read_secret_file,
+    storage::FileStore,
     token::{JwksSource, TokenVerifier},
 };
 use tokio::net::TcpListener;
@@ -50,6 +51,7 @@ impl Application {
         let api_keys = ApiKeys::new(config.api_key_cache_ttl());
         let security = Arc::new(SecurityFeed::new(gateway.clone(), api_keys.clone()));
         let limits = Arc::new(RateLimits::new(&config));
+        let images = FileStore::open(&config.image_storage_dir, "IMAGE_STORAGE_DIR")?;
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("LISTEN_ADDR: cannot bind {}", config.listen_addr))?;
@@ -62,6 +64,8 @@ impl Application {
             security,
             api_keys,
             limits,
+            images,
+            streams: CancellationToken::new(),
         });
         Ok(Self {
             listener,
@@ -95,6 +99,12 @@ impl Application {
                 .run(state.config.security_feed_interval(), background.clone()),
         );
         tokio::spawn(sweep_limiters(state.limits.clone(), background.clone()));
+        let streams = state.streams.clone();
+        let stopping = shutdown.clone();
+        tokio::spawn(async move {
+            stopping.cancelled().await;
+            streams.cancel();
+        });
 
         let router = routes::router(state.clone());
         let app = tower::util::MapRequestLayer::new(normalize_path).layer(router);

@@ -3,8 +3,12 @@
 
 use std::{ops::Deref, sync::Arc};
 
-use igny8_platform::token::{JwksSource, TokenVerifier};
+use igny8_platform::{
+    storage::FileStore,
+    token::{JwksSource, TokenVerifier},
+};
 use igny8_proto::auth::v1::auth_service_client::AuthServiceClient;
+use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 use crate::{
@@ -25,6 +29,11 @@ pub struct Shared {
     pub security: Arc<SecurityFeed>,
     pub api_keys: ApiKeys,
     pub limits: Arc<RateLimits>,
+    /// Generated image files (`IMAGE_STORAGE_DIR`), read by the image file route.
+    pub images: FileStore,
+    /// Cancelled when the gateway starts to stop, so open event streams end instead of
+    /// holding the graceful shutdown open (clients resume with `Last-Event-ID`).
+    pub streams: CancellationToken,
 }
 
 impl AppState {

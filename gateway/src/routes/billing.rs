@@ -6,7 +6,7 @@
 //! Dates in `from`/`to` are RFC 3339 times or plain dates (`YYYY-MM-DD`, UTC); a plain date as
 //! `to` includes that whole day.
 
-mod dto;
+pub(crate) mod dto;
 
 use std::collections::BTreeMap;
 

@@ -11,11 +11,13 @@
 //! must rewrite the path before routing.
 
 pub mod account;
+pub mod ai;
 pub mod auth;
 pub mod billing;
 pub mod planner;
 pub mod sectors;
 pub mod sites;
+pub mod system;
 pub mod users;
 pub mod writer;
 
@@ -140,6 +142,8 @@ pub fn router(state: AppState) -> Router {
         .merge(planner::routes())
         .merge(writer::routes())
         .merge(billing::routes())
+        .merge(ai::routes())
+        .merge(system::routes())
         // route_layer: only matched routes authenticate, so unknown paths stay 404s.
         .route_layer(from_fn_with_state(state.clone(), require_auth));
 

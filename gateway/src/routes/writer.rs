@@ -7,6 +7,7 @@
 
 mod content;
 mod dto;
+mod image_file;
 mod images;
 mod tasks;
 mod taxonomies;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
                 .patch(images::update)
                 .delete(images::delete),
         )
+        .route("/api/v1/writer/images/{id}/file", get(image_file::file))
         .route(
             "/api/v1/writer/taxonomies",
             get(taxonomies::list).post(taxonomies::create),
@@ -124,7 +126,7 @@ fn flag(query: &ListQuery, name: &str) -> bool {
         content::list, content::create, content::get, content::update, content::delete,
         content::bulk_delete, content::versions, content::restore,
         images::list, images::create, images::get, images::update, images::delete,
-        images::bulk_update, images::content_images,
+        images::bulk_update, images::content_images, image_file::file,
         taxonomies::list, taxonomies::create, taxonomies::get, taxonomies::update,
         taxonomies::delete,
     ),

@@ -1,12 +1,14 @@
 //! One isolated platform per test: database, queue prefix, key files, SMTP sink, auth-svc and
 //! gateway. Everything is torn down on drop, also when the test fails halfway.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use igny8_proto::auth::v1::{
     ServiceTokenRequest, UpdateSubscriptionRequest, auth_service_client::AuthServiceClient,
 };
-use igny8_test_support::{amqp, db::TestDb, keys::TestKeys, smtp::SmtpSink};
+use igny8_test_support::{
+    amqp, db::TestDb, fake_provider::FakeProvider, keys::TestKeys, smtp::SmtpSink,
+};
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -23,9 +25,15 @@ pub struct TestApp {
     db: Option<TestDb>,
     amqp_prefix: String,
     /// Consumer queues the started services declared (removed on drop).
-    queues: Vec<&'static str>,
+    queues: Vec<String>,
     /// billing-svc's gRPC address, when started.
     pub billing_grpc: Option<SocketAddr>,
+    /// With ai-svc: the fake AI provider every provider points at.
+    pub fake: Option<FakeProvider>,
+    /// With ai-svc: where it stores images and the gateway reads them (inside `temp_dir`).
+    pub image_dir: Option<PathBuf>,
+    /// With ai-svc: key files and images, removed on drop.
+    temp_dir: Option<PathBuf>,
 }
 
 /// An HTTP answer, read whole.
@@ -158,6 +166,7 @@ impl TestApp {
             true,
             true,
             false,
+            None,
         )
         .await
     }
@@ -172,12 +181,39 @@ impl TestApp {
             false,
             false,
             true,
+            None,
+        )
+        .await
+    }
+
+    /// Also starts planner-, writer-, billing- and ai-svc (with a fake AI provider that
+    /// answers every AI function), for the job, system and image file routes.
+    pub async fn spawn_with_ai() -> Self {
+        Self::spawn_with_ai_options(AiOptions::default(), |_| {}).await
+    }
+
+    /// `spawn_with_ai` with ai-svc set up as `options` say and gateway settings changed by
+    /// `tune`.
+    pub async fn spawn_with_ai_options(
+        options: AiOptions,
+        tune: impl FnOnce(&mut gateway::Config),
+    ) -> Self {
+        Self::spawn_platform(
+            |config| {
+                config.rate_limit_auth_strict_per_minute = 1000;
+                config.rate_limit_auth_per_minute = 1000;
+                tune(config);
+            },
+            true,
+            true,
+            true,
+            Some(options),
         )
         .await
     }
 
     async fn spawn_services(tune: impl FnOnce(&mut gateway::Config), writer: bool) -> Self {
-        Self::spawn_platform(tune, writer, false, false).await
+        Self::spawn_platform(tune, writer, false, false, None).await
     }
 
     async fn spawn_platform(
@@ -185,6 +221,7 @@ impl TestApp {
         writer: bool,
         planner: bool,
         billing: bool,
+        ai: Option<AiOptions>,
     ) -> Self {
         igny8_platform::install_crypto_provider();
         igny8_test_support::init_tracing();
@@ -215,6 +252,8 @@ impl TestApp {
         }));
 
         let mut config = gateway::Config::for_tests(auth_grpc, keys.service_secret_file.clone());
+        let mut writer_grpc = None;
+        let mut planner_grpc = None;
         if writer {
             let args = igny8_platform::config::ServiceArgs::for_tests(
                 &db.url,
@@ -226,6 +265,7 @@ impl TestApp {
             let writer = writer_svc::Application::build(&args)
                 .await
                 .expect("writer-svc starts");
+            writer_grpc = Some(writer.grpc_addr());
             config.writer_svc = igny8_platform::discovery::ServiceAddr::Static(format!(
                 "http://{}",
                 writer.grpc_addr()
@@ -252,6 +292,7 @@ impl TestApp {
             })
             .await
             .expect("planner-svc starts");
+            planner_grpc = Some(planner.grpc_addr());
             config.planner_svc = igny8_platform::discovery::ServiceAddr::Static(format!(
                 "http://{}",
                 planner.grpc_addr()
@@ -264,6 +305,9 @@ impl TestApp {
             }));
         }
         let mut queues = Vec::new();
+        if planner {
+            queues.push(planner_svc::consumer::QUEUE.to_owned());
+        }
         let mut billing_grpc = None;
         if billing {
             let args = igny8_platform::config::ServiceArgs::for_tests(
@@ -280,7 +324,7 @@ impl TestApp {
                 "http://{}",
                 billing.grpc_addr()
             ));
-            queues.push(billing_svc::events::QUEUE);
+            queues.push(billing_svc::events::QUEUE.to_owned());
             billing_grpc = Some(billing.grpc_addr());
             let token = shutdown.clone();
             tasks.push(tokio::spawn(async move {
@@ -288,6 +332,37 @@ impl TestApp {
                     eprintln!("billing-svc stopped with an error: {err:#}");
                 }
             }));
+        }
+        let (mut fake, mut image_dir, mut temp_dir) = (None, None, None);
+        if let Some(options) = ai {
+            let (Some(planner), Some(writer), Some(billing)) =
+                (planner_grpc, writer_grpc, billing_grpc)
+            else {
+                panic!("ai-svc needs planner-, writer- and billing-svc");
+            };
+            let args = igny8_platform::config::ServiceArgs::for_tests(
+                &db.url,
+                &amqp::amqp_url(),
+                &amqp_prefix,
+                auth_grpc,
+                &keys.service_secret_file,
+            );
+            let started = AiSvc::start(options, args, planner, writer, billing).await;
+            config.ai_svc = igny8_platform::discovery::ServiceAddr::Static(format!(
+                "http://{}",
+                started.app.grpc_addr()
+            ));
+            config.image_storage_dir = started.images.clone();
+            queues.extend(ai_svc::jobs::JobKind::ALL.map(|kind| kind.queue()));
+            let (app, token) = (started.app, shutdown.clone());
+            tasks.push(tokio::spawn(async move {
+                if let Err(err) = app.run_until_stopped(token).await {
+                    eprintln!("ai-svc stopped with an error: {err:#}");
+                }
+            }));
+            fake = Some(started.fake);
+            image_dir = Some(started.images);
+            temp_dir = Some(started.dir);
         }
         tune(&mut config);
         let gateway = gateway::Application::build(config)
@@ -313,6 +388,9 @@ impl TestApp {
             amqp_prefix,
             queues,
             billing_grpc,
+            fake,
+            image_dir,
+            temp_dir,
         };
         app.wait_until_auth_ready().await;
         app
@@ -516,6 +594,88 @@ impl TestApp {
     }
 }
 
+/// How a test's ai-svc runs.
+#[derive(Debug, Clone, Copy)]
+pub struct AiOptions {
+    /// `Api` runs no jobs: submitted jobs stay queued.
+    pub role: ai_svc::Role,
+    /// Whether the platform has provider keys (false: accounts must bring their own).
+    pub platform_key: bool,
+}
+
+impl Default for AiOptions {
+    fn default() -> Self {
+        Self {
+            role: ai_svc::Role::All,
+            platform_key: true,
+        }
+    }
+}
+
+/// ai-svc built for a test: every provider at a fake answering each AI function, a platform
+/// key, a settings key and an image folder in a temp folder of its own.
+struct AiSvc {
+    app: ai_svc::Application,
+    fake: FakeProvider,
+    images: PathBuf,
+    dir: PathBuf,
+}
+
+impl AiSvc {
+    async fn start(
+        options: AiOptions,
+        args: igny8_platform::config::ServiceArgs,
+        planner: SocketAddr,
+        writer: SocketAddr,
+        billing: SocketAddr,
+    ) -> Self {
+        let fake = FakeProvider::start().await.expect("fake AI provider");
+        fake.set_responder(igny8_test_support::fake_answers::respond);
+        let dir = std::env::temp_dir().join(format!(
+            "igny8-gateway-ai-{}",
+            igny8_test_support::unique_tag()
+        ));
+        let images = dir.join("images");
+        std::fs::create_dir_all(&images).expect("image folder");
+        let key_file = dir.join("provider_key");
+        std::fs::write(&key_file, "sk-test").expect("provider key file");
+        // 32 random bytes, base64 (two v4 UUIDs: random enough for a test key).
+        let settings_key_file = dir.join("ai_settings_key");
+        let key_bytes = [
+            uuid::Uuid::new_v4().into_bytes(),
+            uuid::Uuid::new_v4().into_bytes(),
+        ];
+        std::fs::write(
+            &settings_key_file,
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                key_bytes.concat(),
+            ),
+        )
+        .expect("settings key file");
+        let mut config = ai_svc::Config::for_tests(
+            args,
+            planner,
+            writer,
+            billing,
+            &format!("http://{}", fake.addr),
+            options.platform_key.then_some(key_file),
+            settings_key_file,
+            images.clone(),
+        );
+        config.role = options.role;
+        let app = ai_svc::Application::build(config)
+            .await
+            .expect("ai-svc starts");
+        Self {
+            app,
+            fake,
+            images,
+            dir,
+        }
+    }
+}
+
 pub async fn read(response: reqwest::Response) -> Resp {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -588,6 +748,9 @@ impl Drop for TestApp {
         let db = self.db.take();
         let prefix = std::mem::take(&mut self.amqp_prefix);
         let queues = std::mem::take(&mut self.queues);
+        if let Some(dir) = self.temp_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         // Async cleanup from a synchronous drop: a private runtime on its own thread, so it
         // also runs when the test panicked.
         let cleanup = std::thread::spawn(move || {
@@ -601,6 +764,7 @@ impl Drop for TestApp {
                 {
                     eprintln!("dropping the test database failed: {err:#}");
                 }
+                let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
                 if let Err(err) = amqp::cleanup(&prefix, &queues).await {
                     eprintln!("removing test exchanges failed: {err:#}");
                 }

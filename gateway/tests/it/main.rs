@@ -2,6 +2,7 @@
 //! sink per test) and a real gateway in-process, driven over HTTP like a client would.
 
 mod accounts;
+mod ai;
 mod api_keys;
 mod billing;
 mod envelope;
