@@ -173,11 +173,13 @@ async fn service_token(args: &HoldsArgs) -> anyhow::Result<String> {
     Ok(response.into_inner().token)
 }
 
-/// billing-svc over gRPC, as a platform service acting for bench accounts.
+/// billing-svc over gRPC, as a platform service acting for bench accounts (the `jobs`
+/// scenario uses it to grant its account credits too).
 #[derive(Clone)]
-struct Billing {
-    channel: Channel,
-    token: String,
+pub(crate) struct Billing {
+    pub(crate) channel: Channel,
+    /// A service token (auth-svc IssueServiceToken).
+    pub(crate) token: String,
 }
 
 impl Billing {
@@ -195,7 +197,8 @@ impl Billing {
         Ok(request)
     }
 
-    async fn grant(&self, account: Uuid) -> anyhow::Result<()> {
+    /// Grants the account far more credits than any run can spend.
+    pub(crate) async fn grant(&self, account: Uuid) -> anyhow::Result<()> {
         let request = self.request(
             pb::GrantRequest {
                 idempotency_key: "bench-grant".into(),

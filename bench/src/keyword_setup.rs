@@ -97,38 +97,7 @@ pub(crate) async fn set_up(args: &KeywordsArgs) -> anyhow::Result<Sector> {
         .context("account")?
         .id
         .parse()?;
-    // No catalogue plan holds 100,000 keywords: the bench adds its own, moves the account onto
-    // it through auth-svc as billing would, and hides it from the catalogue again.
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&args.target.database_url)
-        .await?;
-    sqlx::query(
-        "INSERT INTO auth.plans (id, slug, name, price_cents, max_sites, max_users, max_keywords, \
-         max_sectors_per_site, included_credits, is_active, sort_order) \
-         VALUES ($1, 'bench', 'Bench', 0, 100, 10, 1000000, 10, 0, true, 999) \
-         ON CONFLICT (slug) DO UPDATE SET is_active = true",
-    )
-    .bind(Uuid::now_v7())
-    .execute(&pool)
-    .await
-    .context("adding the bench plan (is --database-url the platform's database?)")?;
-    let moved = auth
-        .update_subscription(bearer(
-            auth::UpdateSubscriptionRequest {
-                account_id: account_id.to_string(),
-                plan_slug: Some("bench".into()),
-                status: None,
-                start_new_period: false,
-            },
-            &service,
-        ))
-        .await;
-    sqlx::query("UPDATE auth.plans SET is_active = false WHERE slug = 'bench'")
-        .execute(&pool)
-        .await?;
-    pool.close().await;
-    moved.context("moving the bench account to the bench plan")?;
+    move_to_bench_plan(&mut auth, &service, account_id, &args.target.database_url).await?;
     let site = auth
         .create_site(bearer(
             auth::CreateSiteRequest {
@@ -160,6 +129,48 @@ pub(crate) async fn set_up(args: &KeywordsArgs) -> anyhow::Result<Sector> {
         site_id: site.id.parse()?,
         sector_id,
     })
+}
+
+/// Moves an account onto the `bench` plan (room for 100 sites of 10 sectors and 1,000,000
+/// keywords). No catalogue plan is that big: the bench adds its own, moves the account onto
+/// it through auth-svc as billing would, and hides it from the catalogue again.
+pub(crate) async fn move_to_bench_plan(
+    auth: &mut AuthServiceClient<Channel>,
+    service_token: &str,
+    account_id: Uuid,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(database_url)
+        .await?;
+    sqlx::query(
+        "INSERT INTO auth.plans (id, slug, name, price_cents, max_sites, max_users, max_keywords, \
+         max_sectors_per_site, included_credits, is_active, sort_order) \
+         VALUES ($1, 'bench', 'Bench', 0, 100, 10, 1000000, 10, 0, true, 999) \
+         ON CONFLICT (slug) DO UPDATE SET is_active = true",
+    )
+    .bind(Uuid::now_v7())
+    .execute(&pool)
+    .await
+    .context("adding the bench plan (is --database-url the platform's database?)")?;
+    let moved = auth
+        .update_subscription(bearer(
+            auth::UpdateSubscriptionRequest {
+                account_id: account_id.to_string(),
+                plan_slug: Some("bench".into()),
+                status: None,
+                start_new_period: false,
+            },
+            service_token,
+        ))
+        .await;
+    sqlx::query("UPDATE auth.plans SET is_active = false WHERE slug = 'bench'")
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    moved.context("moving the bench account to the bench plan")?;
+    Ok(())
 }
 
 pub(crate) async fn import_over_grpc(

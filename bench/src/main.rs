@@ -3,8 +3,13 @@
 
 mod auth_me;
 mod cli;
+mod fake_provider;
 mod holds;
 mod http_load;
+mod jobs;
+mod jobs_figures;
+mod jobs_setup;
+mod jobs_workers;
 mod keyword_setup;
 mod keywords;
 mod load;
@@ -33,6 +38,11 @@ enum Command {
     /// A 100,000-keyword sector: CSV import time, then a 50-row page through the gateway and
     /// over gRPC, against the same SQL straight in Postgres.
     Keywords(keywords::KeywordsArgs),
+    /// AI jobs per minute with 1, 2 and 4 ai-svc worker processes, and submit-to-complete
+    /// latency (auto_cluster jobs through the gateway).
+    Jobs(jobs::JobsArgs),
+    /// The tests' fake AI provider as a server: valid answers after a fixed delay.
+    FakeProvider(fake_provider::FakeProviderArgs),
 }
 
 #[tokio::main]
@@ -43,5 +53,7 @@ async fn main() -> anyhow::Result<()> {
         Command::AuthMe(args) => auth_me::run(args).await,
         Command::Holds(args) => holds::run(args).await,
         Command::Keywords(args) => keywords::run(args).await,
+        Command::Jobs(args) => jobs::run(args).await,
+        Command::FakeProvider(args) => fake_provider::run(args).await,
     }
 }

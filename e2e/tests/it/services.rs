@@ -90,7 +90,7 @@ service_test!(
     planner_svc_starts_serves_health_and_stops,
     planner_svc,
     "planner",
-    &[]
+    &[planner_svc::consumer::QUEUE]
 );
 service_test!(
     writer_svc_starts_serves_health_and_stops,
@@ -111,7 +111,59 @@ service_test!(
     "integration",
     &[]
 );
-service_test!(ai_svc_starts_serves_health_and_stops, ai_svc, "ai", &[]);
+
+// ai-svc takes its own settings (peers, providers, the key sealing accounts' provider keys).
+#[tokio::test]
+async fn ai_svc_starts_serves_health_and_stops() {
+    let platform = Platform::start().await;
+    let args = ServiceArgs::for_tests(
+        &platform.db.url,
+        &igny8_test_support::amqp::amqp_url(),
+        &platform.prefix,
+        platform.auth_addr,
+        &platform.keys.service_secret_file,
+    );
+    let dir =
+        std::env::temp_dir().join(format!("igny8-e2e-ai-{}", igny8_test_support::unique_tag()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_file = dir.join("ai_settings_key");
+    std::fs::write(&key_file, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").unwrap();
+    // No peer is called while starting; unroutable addresses prove it.
+    let nowhere: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let config = ai_svc::Config::for_tests(
+        args,
+        nowhere,
+        nowhere,
+        nowhere,
+        "http://127.0.0.1:9",
+        None,
+        key_file,
+        dir.join("images"),
+    );
+    let app = ai_svc::Application::build(config)
+        .await
+        .expect("service builds");
+    let addr = app.grpc_addr();
+    let pool = app.pool();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect_lazy();
+    check(&platform, channel).await;
+    let migrated: i64 = sqlx::query_scalar("SELECT count(*) FROM ai._sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .expect("migrations table lives in the service's schema");
+    assert!(migrated >= 3);
+    shutdown.cancel();
+    task.await.unwrap().expect("stops cleanly");
+    pool.close().await;
+    let queues: Vec<String> = ai_svc::jobs::JobKind::ALL.map(|k| k.queue()).to_vec();
+    let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
+    platform.cleanup(&queues).await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
 
 #[tokio::test]
 async fn auth_svc_reflection_lists_the_auth_service() {
