@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use igny8_platform::{config::ServiceArgs, discovery::ServiceAddr};
+use igny8_platform::{config::ServiceArgs, discovery::ServiceAddr, storage::StorageArgs};
 
 pub const DEFAULT_PLANNER_SVC: &str = "http://127.0.0.1:50052";
 pub const DEFAULT_WRITER_SVC: &str = "http://127.0.0.1:50053";
@@ -56,8 +56,8 @@ pub struct Config {
     )]
     pub settings_key_file: PathBuf,
     /// Where generated image files are kept (the gateway serves them from the same place).
-    #[arg(long, env = "IMAGE_STORAGE_DIR", default_value = ".local/data/images")]
-    pub image_storage_dir: PathBuf,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// The platform's provider endpoints and keys. A provider whose key file is not set is not
@@ -158,7 +158,7 @@ impl Config {
                 provider_concurrency: 8,
             },
             settings_key_file,
-            image_storage_dir: image_dir,
+            storage: StorageArgs::directory(image_dir),
         }
     }
 }

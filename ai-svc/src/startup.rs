@@ -66,7 +66,8 @@ impl Application {
         let tokens = ServiceTokens::new(base.auth_channel.clone(), SPEC.name, secret);
         let cipher = KeyCipher::from_file(&config.settings_key_file, "AI_SETTINGS_KEY_FILE")?;
         let platform = PlatformProviders::load(&config.providers)?;
-        let files = FileStore::open(&config.image_storage_dir, "IMAGE_STORAGE_DIR")?;
+        let files = FileStore::open(&config.storage)?;
+        tracing::info!(files = files.location(), "generated files");
         let providers = ProviderFactory::new(&config.providers)?;
         // Every role declares the job queues: the API publishes into them (a message published
         // before any worker declared its queue would be dropped), workers consume them.

@@ -11,6 +11,7 @@ use axum::http::HeaderValue;
 use igny8_platform::{
     config::{LogArgs, PlatformPeerArgs},
     discovery::ServiceAddr,
+    storage::StorageArgs,
     telemetry::LogFormat,
 };
 
@@ -75,10 +76,10 @@ pub struct Config {
     /// Longest time an API key's exchanged token is reused before asking auth-svc again.
     #[arg(long, env = "API_KEY_CACHE_SECS", default_value_t = 60)]
     pub api_key_cache_secs: u64,
-    /// Where generated image files are read from: the directory ai-svc writes them to (a
-    /// shared volume when the two run on different hosts).
-    #[arg(long, env = "IMAGE_STORAGE_DIR", default_value = ".local/data/images")]
-    pub image_storage_dir: PathBuf,
+    /// Where generated image files are read from: the store ai-svc writes them to (the same
+    /// directory, a shared volume, or the same bucket).
+    #[command(flatten)]
+    pub storage: StorageArgs,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -138,7 +139,7 @@ impl Config {
             security_feed_interval_ms: 1_000,
             api_key_cache_secs: 60,
             // Outside the source tree; tests that serve images point it at their own folder.
-            image_storage_dir: std::env::temp_dir().join("igny8-gateway-images"),
+            storage: StorageArgs::directory(std::env::temp_dir().join("igny8-gateway-images")),
             log: LogArgs {
                 log_format: LogFormat::Pretty,
             },

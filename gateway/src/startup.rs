@@ -51,7 +51,7 @@ impl Application {
         let api_keys = ApiKeys::new(config.api_key_cache_ttl());
         let security = Arc::new(SecurityFeed::new(gateway.clone(), api_keys.clone()));
         let limits = Arc::new(RateLimits::new(&config));
-        let images = FileStore::open(&config.image_storage_dir, "IMAGE_STORAGE_DIR")?;
+        let images = FileStore::open(&config.storage)?;
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("LISTEN_ADDR: cannot bind {}", config.listen_addr))?;

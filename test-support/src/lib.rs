@@ -8,6 +8,7 @@ pub mod broker;
 pub mod db;
 pub mod fake_answers;
 pub mod fake_provider;
+pub mod fake_s3;
 pub mod keys;
 pub mod smtp;
 

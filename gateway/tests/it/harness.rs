@@ -3,11 +3,12 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use igny8_platform::storage::StorageArgs;
 use igny8_proto::auth::v1::{
     ServiceTokenRequest, UpdateSubscriptionRequest, auth_service_client::AuthServiceClient,
 };
 use igny8_test_support::{
-    amqp, db::TestDb, fake_provider::FakeProvider, keys::TestKeys, smtp::SmtpSink,
+    amqp, db::TestDb, fake_provider::FakeProvider, fake_s3::FakeS3, keys::TestKeys, smtp::SmtpSink,
 };
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
@@ -34,6 +35,8 @@ pub struct TestApp {
     pub image_dir: Option<PathBuf>,
     /// With ai-svc: key files and images, removed on drop.
     temp_dir: Option<PathBuf>,
+    /// With ai-svc storing files in a bucket: the S3 server holding it.
+    pub s3: Option<FakeS3>,
 }
 
 /// An HTTP answer, read whole.
@@ -333,7 +336,7 @@ impl TestApp {
                 }
             }));
         }
-        let (mut fake, mut image_dir, mut temp_dir) = (None, None, None);
+        let (mut fake, mut image_dir, mut temp_dir, mut s3) = (None, None, None, None);
         if let Some(options) = ai {
             let (Some(planner), Some(writer), Some(billing)) =
                 (planner_grpc, writer_grpc, billing_grpc)
@@ -352,7 +355,7 @@ impl TestApp {
                 "http://{}",
                 started.app.grpc_addr()
             ));
-            config.image_storage_dir = started.images.clone();
+            config.storage = started.storage.clone();
             queues.extend(ai_svc::jobs::JobKind::ALL.map(|kind| kind.queue()));
             let (app, token) = (started.app, shutdown.clone());
             tasks.push(tokio::spawn(async move {
@@ -362,6 +365,7 @@ impl TestApp {
             }));
             fake = Some(started.fake);
             image_dir = Some(started.images);
+            s3 = started.s3;
             temp_dir = Some(started.dir);
         }
         tune(&mut config);
@@ -391,6 +395,7 @@ impl TestApp {
             fake,
             image_dir,
             temp_dir,
+            s3,
         };
         app.wait_until_auth_ready().await;
         app
@@ -601,6 +606,8 @@ pub struct AiOptions {
     pub role: ai_svc::Role,
     /// Whether the platform has provider keys (false: accounts must bring their own).
     pub platform_key: bool,
+    /// Generated files go to a local S3-compatible server instead of a folder.
+    pub bucket: bool,
 }
 
 impl Default for AiOptions {
@@ -608,6 +615,7 @@ impl Default for AiOptions {
         Self {
             role: ai_svc::Role::All,
             platform_key: true,
+            bucket: false,
         }
     }
 }
@@ -618,6 +626,9 @@ struct AiSvc {
     app: ai_svc::Application,
     fake: FakeProvider,
     images: PathBuf,
+    /// Where ai-svc stores files, and the gateway reads them.
+    storage: StorageArgs,
+    s3: Option<FakeS3>,
     dir: PathBuf,
 }
 
@@ -664,6 +675,19 @@ impl AiSvc {
             images.clone(),
         );
         config.role = options.role;
+        let s3 = if options.bucket {
+            let s3 = FakeS3::start().await.expect("fake S3 server");
+            let secret_file = dir.join("s3_secret");
+            std::fs::write(&secret_file, s3.secret_key()).expect("S3 secret file");
+            config.storage.s3_bucket = Some(s3.bucket().to_owned());
+            config.storage.s3_endpoint = Some(s3.endpoint());
+            config.storage.s3_access_key_id = Some(s3.access_key().to_owned());
+            config.storage.s3_secret_access_key_file = Some(secret_file);
+            Some(s3)
+        } else {
+            None
+        };
+        let storage = config.storage.clone();
         let app = ai_svc::Application::build(config)
             .await
             .expect("ai-svc starts");
@@ -671,6 +695,8 @@ impl AiSvc {
             app,
             fake,
             images,
+            storage,
+            s3,
             dir,
         }
     }

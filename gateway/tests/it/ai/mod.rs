@@ -6,6 +6,7 @@
 mod events;
 mod jobs;
 mod refusals;
+mod storage;
 mod system;
 
 use std::time::{Duration, Instant};
