@@ -1,7 +1,9 @@
 //! The fault test (issue 5): 200 jobs while worker processes are SIGKILLed at random moments
 //! several times and the broker goes away once (every connection dropped, new ones refused for
-//! a few seconds, as in a broker restart). Every job must end completed exactly once, write its
-//! result once, and be charged by exactly one capture; nothing stays held.
+//! a few seconds, as in a broker restart). One job in ten gets an answer the provider can never
+//! make valid. Every job must end exactly once, write its result once (the good ones) or
+//! nothing (the failed ones), and be settled by exactly one capture or one void; nothing stays
+//! held.
 
 use std::{
     collections::HashMap,
@@ -25,6 +27,12 @@ const JOBS: usize = 200;
 const KEYWORDS_PER_JOB: usize = 3;
 const WORKERS: usize = 3;
 const KILLS: usize = 5;
+/// Every tenth job clusters a keyword the fake provider answers with invalid JSON, also on the
+/// repair round, so the job fails and its hold must be voided.
+const FAILING_EVERY: usize = 10;
+const FAILING: usize = JOBS / FAILING_EVERY;
+const COMPLETING: usize = JOBS - FAILING;
+const UNANSWERABLE: &str = "unanswerable";
 /// As long as a RabbitMQ node takes to restart on this machine.
 const OUTAGE: Duration = Duration::from_secs(5);
 
@@ -77,7 +85,7 @@ impl Drop for WorkerProcess {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
+async fn every_job_ends_and_is_settled_once_through_killed_workers_and_a_broker_outage() {
     let broker = BrokerProxy::start(&amqp::amqp_url())
         .await
         .expect("broker proxy");
@@ -88,6 +96,13 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
     })
     .await;
     platform.fake.set_delay(Duration::from_millis(100));
+    platform.fake.set_responder(|system, user| {
+        if user.contains(UNANSWERABLE) {
+            "this is not JSON".to_owned()
+        } else {
+            igny8_test_support::fake_answers::respond(system, user)
+        }
+    });
     let tenant = platform.tenant().await;
 
     // Credits for 200 clustering runs (10 each) with room to spare.
@@ -108,7 +123,12 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
 
     let keywords: Vec<KeywordInput> = (0..JOBS * KEYWORDS_PER_JOB)
         .map(|i| KeywordInput {
-            keyword: format!("fault keyword {i:04}"),
+            // The suffix keeps the order: jobs take the keywords three by three in order.
+            keyword: if (i / KEYWORDS_PER_JOB) % FAILING_EVERY == 0 && i % KEYWORDS_PER_JOB == 0 {
+                format!("fault keyword {i:04} {UNANSWERABLE}")
+            } else {
+                format!("fault keyword {i:04}")
+            },
             search_volume: 10,
             ..KeywordInput::default()
         })
@@ -219,15 +239,37 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    let statuses: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, count(*) FROM ai.jobs GROUP BY status")
+    // The jobs that were meant to fail failed (invalid answer, also after the repair); the rest
+    // completed.
+    let expected: HashMap<Uuid, &str> = job_ids
+        .iter()
+        .enumerate()
+        .map(|(j, id)| {
+            let id = id.parse().expect("a job id");
+            let status = if j % FAILING_EVERY == 0 {
+                "failed"
+            } else {
+                "completed"
+            };
+            (id, status)
+        })
+        .collect();
+    let statuses: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, status, coalesce(error_code, '') FROM ai.jobs")
             .fetch_all(&platform.ai_pool)
             .await
             .unwrap();
-    assert_eq!(statuses, vec![("completed".to_owned(), JOBS as i64)]);
-    // Completed exactly once: one finishing event and one ai.job.completed message per job.
+    assert_eq!(statuses.len(), JOBS);
+    for (id, status, error_code) in &statuses {
+        assert_eq!(status, expected[id], "job {id} ({error_code})");
+        if status == "failed" {
+            assert_eq!(error_code, "INVALID_AI_RESPONSE", "job {id}");
+        }
+    }
+    // Finished exactly once: one finishing event and one ai.job.<status> message per job.
     let finishing: HashMap<Uuid, i64> = sqlx::query_as(
-        "SELECT job_id, count(*) FROM ai.job_events WHERE phase = 'completed' GROUP BY job_id",
+        "SELECT job_id, count(*) FROM ai.job_events \
+         WHERE phase IN ('completed', 'failed', 'cancelled') GROUP BY job_id",
     )
     .fetch_all(&platform.ai_pool)
     .await
@@ -236,14 +278,23 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
     .collect();
     assert_eq!(finishing.len(), JOBS);
     assert!(finishing.values().all(|&n| n == 1), "a job finished twice");
-    let finished_messages: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ai.outbox WHERE routing_key = 'ai.job.completed'")
-            .fetch_one(&platform.ai_pool)
-            .await
-            .unwrap();
-    assert_eq!(finished_messages, JOBS as i64);
+    let messages: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT routing_key, count(*) FROM ai.outbox WHERE routing_key LIKE 'ai.job.%' \
+         AND routing_key <> 'ai.job.queued' GROUP BY routing_key ORDER BY routing_key",
+    )
+    .fetch_all(&platform.ai_pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        messages,
+        vec![
+            ("ai.job.completed".to_owned(), COMPLETING as i64),
+            ("ai.job.failed".to_owned(), FAILING as i64),
+        ]
+    );
 
-    // Results written once: one cluster per job, every keyword in exactly one of them.
+    // Results written once: one cluster per completed job, every keyword of it in exactly one
+    // cluster; the failed jobs' keywords untouched.
     let applied: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM planner.applied_jobs WHERE job_id = ANY($1::uuid[])",
     )
@@ -251,7 +302,7 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
     .fetch_one(&platform.planner_pool)
     .await
     .unwrap();
-    assert_eq!(applied, JOBS as i64);
+    assert_eq!(applied, COMPLETING as i64);
     let (clusters, sizes_ok): (i64, bool) = sqlx::query_as(
         "SELECT count(*), bool_and(keyword_count = $2) FROM planner.clusters WHERE sector_id = $1::uuid",
     )
@@ -260,7 +311,7 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
     .fetch_one(&platform.planner_pool)
     .await
     .unwrap();
-    assert_eq!(clusters, JOBS as i64);
+    assert_eq!(clusters, COMPLETING as i64);
     assert!(sizes_ok, "a cluster got a keyword twice or lost one");
     let unmapped: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM planner.keywords WHERE sector_id = $1::uuid AND (cluster_id IS NULL OR status <> 'mapped')",
@@ -269,12 +320,14 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
     .fetch_one(&platform.planner_pool)
     .await
     .unwrap();
-    assert_eq!(unmapped, 0);
+    assert_eq!(unmapped, (FAILING * KEYWORDS_PER_JOB) as i64);
 
-    // Paid once: every hold captured, by exactly one capture transfer; nothing held.
-    let holds: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT h.status, h.captured, \
-                (SELECT count(*) FROM billing.transfers t WHERE t.hold_id = h.id AND t.kind = 'capture') \
+    // Paid once: a completed job's hold captured by exactly one capture, a failed job's voided
+    // by exactly one release, never both; nothing held.
+    let holds: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT h.job_id, h.status, h.captured, \
+                (SELECT count(*) FROM billing.transfers t WHERE t.hold_id = h.id AND t.kind = 'capture'), \
+                (SELECT count(*) FROM billing.transfers t WHERE t.hold_id = h.id AND t.kind = 'release') \
          FROM billing.holds h WHERE h.job_id = ANY($1)",
     )
     .bind(&job_ids)
@@ -282,10 +335,17 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
     .await
     .unwrap();
     assert_eq!(holds.len(), JOBS);
-    for (status, captured, captures) in &holds {
-        assert_eq!(status, "captured");
-        assert_eq!(*captured, 10_000, "clustering costs 10 credits a run");
-        assert_eq!(*captures, 1);
+    for (job_id, status, captured, captures, releases) in &holds {
+        let job_id: Uuid = job_id.parse().expect("a job id");
+        if expected[&job_id] == "completed" {
+            assert_eq!(status, "captured", "job {job_id}");
+            assert_eq!(*captured, 10_000, "clustering costs 10 credits a run");
+            assert_eq!((*captures, *releases), (1, 0), "job {job_id}");
+        } else {
+            assert_eq!(status, "voided", "job {job_id}");
+            assert_eq!(*captured, 0, "job {job_id}");
+            assert_eq!((*captures, *releases), (0, 1), "job {job_id}");
+        }
     }
     let balance = platform
         .billing()
@@ -294,14 +354,21 @@ async fn every_job_completes_once_through_killed_workers_and_a_broker_outage() {
         .expect("balance")
         .into_inner();
     assert_eq!(balance.held_milli, 0);
-    assert_eq!(balance.spent_milli, 10_000 * JOBS as i64);
+    assert_eq!(balance.spent_milli, 10_000 * COMPLETING as i64);
 
-    let calls: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ai.provider_calls WHERE step = 'chat'")
-            .fetch_one(&platform.ai_pool)
+    // The provider was paid once per answer: one chat call per job, one repair per failed job.
+    let calls: Vec<(String, i64)> =
+        sqlx::query_as("SELECT step, count(*) FROM ai.provider_calls GROUP BY step ORDER BY step")
+            .fetch_all(&platform.ai_pool)
             .await
             .unwrap();
-    assert_eq!(calls, JOBS as i64);
+    assert_eq!(
+        calls,
+        vec![
+            ("chat".to_owned(), JOBS as i64),
+            ("chat.repair".to_owned(), FAILING as i64),
+        ]
+    );
     eprintln!(
         "fault test: provider received {} chat requests for {JOBS} jobs",
         platform.fake.received().len()
