@@ -124,7 +124,9 @@ async fn every_job_ends_and_is_settled_once_through_killed_workers_and_a_broker_
     let keywords: Vec<KeywordInput> = (0..JOBS * KEYWORDS_PER_JOB)
         .map(|i| KeywordInput {
             // The suffix keeps the order: jobs take the keywords three by three in order.
-            keyword: if (i / KEYWORDS_PER_JOB) % FAILING_EVERY == 0 && i % KEYWORDS_PER_JOB == 0 {
+            keyword: if (i / KEYWORDS_PER_JOB).is_multiple_of(FAILING_EVERY)
+                && i.is_multiple_of(KEYWORDS_PER_JOB)
+            {
                 format!("fault keyword {i:04} {UNANSWERABLE}")
             } else {
                 format!("fault keyword {i:04}")
@@ -246,7 +248,7 @@ async fn every_job_ends_and_is_settled_once_through_killed_workers_and_a_broker_
         .enumerate()
         .map(|(j, id)| {
             let id = id.parse().expect("a job id");
-            let status = if j % FAILING_EVERY == 0 {
+            let status = if j.is_multiple_of(FAILING_EVERY) {
                 "failed"
             } else {
                 "completed"
