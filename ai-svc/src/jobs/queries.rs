@@ -6,7 +6,7 @@ use igny8_platform::{
     wire::{opt_ts, parse_id, ts},
 };
 use igny8_proto::ai::v1 as pb;
-use sqlx::QueryBuilder;
+use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{
@@ -106,26 +106,38 @@ pub async fn list(
     };
     errors.into_result()?;
     let page = Page::from_request(req.page.as_ref())?;
+    let filters = |query: &mut QueryBuilder<Postgres>| {
+        query.push(" WHERE account_id = ").push_bind(account_id);
+        if let Some(site) = site {
+            query.push(" AND site_id = ").push_bind(site);
+        }
+        if !filter.kind.is_empty() {
+            query.push(" AND kind = ").push_bind(filter.kind.clone());
+        }
+        if !filter.status.is_empty() {
+            query
+                .push(" AND status = ")
+                .push_bind(filter.status.clone());
+        }
+    };
     let mut query = QueryBuilder::new(format!(
-        "SELECT {}, count(*) OVER () AS total FROM ai.jobs WHERE account_id = ",
+        "SELECT {}, count(*) OVER () AS total FROM ai.jobs",
         store::COLUMNS
     ));
-    query.push_bind(account_id);
-    if let Some(site) = site {
-        query.push(" AND site_id = ").push_bind(site);
-    }
-    if !filter.kind.is_empty() {
-        query.push(" AND kind = ").push_bind(filter.kind.clone());
-    }
-    if !filter.status.is_empty() {
-        query
-            .push(" AND status = ")
-            .push_bind(filter.status.clone());
-    }
+    filters(&mut query);
     query.push(" ORDER BY created_at DESC, id DESC");
     page.push(&mut query);
     let rows: Vec<Counted> = query.build_query_as().fetch_all(&state.pool).await?;
-    let total = rows.first().map_or(0, |r| r.total);
+    let total = match rows.first() {
+        Some(row) => row.total,
+        // Past the last page the window count has no row to ride on: count on its own.
+        None if page.page > 1 => {
+            let mut query = QueryBuilder::new("SELECT count(*) FROM ai.jobs");
+            filters(&mut query);
+            query.build_query_scalar().fetch_one(&state.pool).await?
+        }
+        None => 0,
+    };
     Ok(pb::JobList {
         jobs: rows.iter().map(|r| to_pb(&r.job)).collect(),
         page: Some(page.info(total)),

@@ -253,6 +253,13 @@ async fn every_action_runs_a_job_to_its_results_and_charges_it() {
     assert_eq!(page.body["count"], json!(5));
     assert_eq!(page.body["results"].as_array().unwrap().len(), 2);
     assert!(page.body["next"].as_str().unwrap().contains("page=2"));
+    // Past the last page: no rows, still the whole count.
+    let beyond = app
+        .get("/api/v1/jobs?status=completed&page_size=2&page=9", t)
+        .await;
+    beyond.assert_status(200);
+    assert_eq!(beyond.body["count"], json!(5), "{}", beyond.text);
+    assert_eq!(beyond.body["results"], json!([]));
     let site = app
         .get(&format!("/api/v1/jobs?site_id={}", account.site), t)
         .await;
