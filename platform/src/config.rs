@@ -96,7 +96,8 @@ impl ServiceArgs {
             metrics_addr: Some(([127, 0, 0, 1], 0).into()),
             db: DbArgs {
                 database_url: database_url.to_owned(),
-                database_max_connections: 5,
+                // Four tests at a time each run up to seven services against one Postgres.
+                database_max_connections: 3,
             },
             amqp: AmqpArgs {
                 amqp_url: amqp_url.to_owned(),

@@ -40,6 +40,9 @@ pub async fn connect(url: &str, max_connections: u32, schema: &str) -> anyhow::R
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // Postgres connections are few (100 by default) and shared by every service: one left
+        // idle for a minute goes back, so a quiet service holds none.
+        .idle_timeout(Duration::from_secs(60))
         .connect_with(options.options([("search_path", schema)]))
         .await
         .context("DATABASE_URL: cannot open the connection pool")?;

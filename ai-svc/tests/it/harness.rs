@@ -257,7 +257,7 @@ impl Platform {
         let mut env = vec![
             ("AI_ROLE", "worker".to_owned()),
             ("DATABASE_URL", self.db.url.clone()),
-            ("DATABASE_MAX_CONNECTIONS", "5".to_owned()),
+            ("DATABASE_MAX_CONNECTIONS", "3".to_owned()),
             ("AMQP_URL", self.amqp_url.clone()),
             ("AMQP_PREFIX", self.prefix.clone()),
             ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
