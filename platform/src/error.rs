@@ -121,6 +121,7 @@ impl Error {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::ResourceExhausted(_) => "THROTTLED",
             Self::Unavailable(_) => "UNAVAILABLE",
+            Self::Db(e) if db_unreachable(e) => "UNAVAILABLE",
             Self::Db(_) | Self::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -134,6 +135,15 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// No connection could be had (pool exhausted or closed, network failure): a condition that
+/// passes, so callers get UNAVAILABLE (503) and may retry, not an internal error.
+fn db_unreachable(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
 }
 
 /// True when `err` is a unique-constraint violation on `constraint`.
@@ -155,6 +165,13 @@ impl From<Error> for Status {
             Error::Conflict { .. } => (Code::Aborted, err.to_string()),
             Error::ResourceExhausted(_) => (Code::ResourceExhausted, err.to_string()),
             Error::Unavailable(_) => (Code::Unavailable, err.to_string()),
+            Error::Db(e) if db_unreachable(e) => {
+                tracing::warn!(error.message = %e, "database unreachable or saturated");
+                (
+                    Code::Unavailable,
+                    "the database is busy; try again".to_owned(),
+                )
+            }
             Error::Db(e) => {
                 tracing::error!(error.message = %e, error.cause_chain = ?e, "database error");
                 (Code::Internal, "internal error".to_owned())
@@ -270,6 +287,20 @@ mod tests {
         assert_eq!(decode_status(&limit).code, "PLAN_LIMIT");
         let other: Status = Error::precondition("INVALID_TRANSITION", "no").into();
         assert_eq!(decode_status(&other).http_status, 409);
+    }
+
+    #[test]
+    fn a_saturated_database_is_unavailable_and_other_database_errors_internal() {
+        let busy: Status = Error::Db(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(busy.code(), Code::Unavailable);
+        let decoded = decode_status(&busy);
+        assert_eq!(
+            (decoded.http_status, decoded.code.as_str()),
+            (503, "UNAVAILABLE")
+        );
+        let broken: Status = Error::Db(sqlx::Error::RowNotFound).into();
+        assert_eq!(broken.code(), Code::Internal);
+        assert_eq!(decode_status(&broken).http_status, 500);
     }
 
     #[test]
