@@ -1,10 +1,12 @@
 //! The whole AI chain through the gateway: keywords → clusters → ideas → tasks → content →
 //! image prompts → image files, each step a `202` job followed to its result, charged once.
 
-use igny8_test_support::fake_provider::TINY_PNG;
 use serde_json::{Value, json};
 
-use super::{accepted, balance, completed, ids_of, keywords, settled_balance, submit, tenant};
+use super::{
+    accepted, assert_serves_png, balance, completed, ids_of, keywords, settled_balance, submit,
+    tenant,
+};
 use crate::harness::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,17 +218,7 @@ async fn every_action_runs_a_job_to_its_results_and_charges_it() {
             "{}",
             image.text
         );
-        let file = app
-            .client
-            .get(app.url(&format!("/api/v1/writer/images/{image_id}/file")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(file.status(), 200);
-        assert_eq!(file.headers()["content-type"], "image/png");
-        assert_eq!(file.headers()["cache-control"], "private, max-age=3600");
-        assert_eq!(file.bytes().await.unwrap().as_ref(), TINY_PNG);
+        assert_serves_png(&app, token, image_id).await;
     }
 
     // A file that went missing from the store is a 404, not an error.

@@ -142,6 +142,25 @@ pub async fn finished(app: &TestApp, token: &str, job_id: &str) -> Value {
     }
 }
 
+/// Fetches a generated image's file through the gateway and checks it is the fake provider's
+/// PNG, served privately.
+pub async fn assert_serves_png(app: &TestApp, token: &str, image_id: &str) {
+    let file = app
+        .client
+        .get(app.url(&format!("/api/v1/writer/images/{image_id}/file")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "image/png");
+    assert_eq!(file.headers()["cache-control"], "private, max-age=3600");
+    assert_eq!(
+        file.bytes().await.unwrap().as_ref(),
+        igny8_test_support::fake_provider::TINY_PNG
+    );
+}
+
 /// Waits for the job to complete (not fail) and returns it.
 pub async fn completed(app: &TestApp, token: &str, job_id: &str) -> Value {
     let job = finished(app, token, job_id).await;

@@ -4,7 +4,7 @@
 use igny8_test_support::fake_provider::TINY_PNG;
 use serde_json::json;
 
-use super::{accepted, completed, ids_of, tenant};
+use super::{accepted, assert_serves_png, completed, ids_of, tenant};
 use crate::harness::{AiOptions, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,16 +67,7 @@ async fn images_are_stored_in_the_bucket_and_served_from_it() {
             "{file_ref}"
         );
         assert_eq!(s3.object(&file_ref).as_deref(), Some(TINY_PNG));
-        let file = app
-            .client
-            .get(app.url(&format!("/api/v1/writer/images/{image_id}/file")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(file.status(), 200);
-        assert_eq!(file.headers()["content-type"], "image/png");
-        assert_eq!(file.bytes().await.unwrap().as_ref(), TINY_PNG);
+        assert_serves_png(&app, token, image_id).await;
     }
     // The folder the directory store would use stayed empty.
     let folder = app.image_dir.as_ref().expect("the image folder");
