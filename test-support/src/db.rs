@@ -1,4 +1,5 @@
-//! A fresh Postgres database per test, dropped by `cleanup`.
+//! A fresh Postgres database per test, dropped by `cleanup` (or, when a test panicked before
+//! it got there, when the `TestDb` is dropped).
 
 use sqlx::{Connection as _, PgConnection};
 
@@ -35,15 +36,43 @@ impl TestDb {
     }
 
     /// Drops the database, ending any connection still open to it.
-    pub async fn cleanup(self) -> anyhow::Result<()> {
-        let mut conn = PgConnection::connect(&admin_url()).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )))
-        .execute(&mut conn)
-        .await?;
-        conn.close().await?;
-        Ok(())
+    pub async fn cleanup(mut self) -> anyhow::Result<()> {
+        let name = std::mem::take(&mut self.name);
+        drop_database(&name).await
     }
+}
+
+/// A test that panicked never reaches `cleanup`: the database is dropped here instead, from a
+/// private runtime on a thread of its own (a drop cannot await, and may run inside a runtime).
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.name);
+        if name.is_empty() {
+            return;
+        }
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(drop_database(&name))
+        })
+        .join();
+        if let Ok(Err(err)) = dropped {
+            eprintln!("dropping the test database failed: {err:#}");
+        }
+    }
+}
+
+async fn drop_database(name: &str) -> anyhow::Result<()> {
+    if name.is_empty() {
+        return Ok(());
+    }
+    let mut conn = PgConnection::connect(&admin_url()).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
+    conn.close().await?;
+    Ok(())
 }

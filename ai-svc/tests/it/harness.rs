@@ -487,12 +487,7 @@ impl Platform {
         ] {
             pool.close().await;
         }
-        let mut queues: Vec<String> = ai_svc::jobs::JobKind::ALL
-            .into_iter()
-            .map(|kind| kind.queue())
-            .collect();
-        queues.push(billing_svc::events::QUEUE.to_owned());
-        queues.push(planner_svc::consumer::QUEUE.to_owned());
+        let queues = consumer_queues();
         let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
         amqp::cleanup(&self.prefix, &queues)
             .await
@@ -506,6 +501,43 @@ impl Platform {
         );
         db.cleanup().await.expect("database cleanup");
         std::fs::remove_dir_all(&self.temp_dir).expect("temp dir removed");
+    }
+}
+
+/// The queues the services of a platform consume (ai jobs, billing's and planner's events).
+fn consumer_queues() -> Vec<String> {
+    let mut queues: Vec<String> = ai_svc::jobs::JobKind::ALL
+        .into_iter()
+        .map(|kind| kind.queue())
+        .collect();
+    queues.push(billing_svc::events::QUEUE.to_owned());
+    queues.push(planner_svc::consumer::QUEUE.to_owned());
+    queues
+}
+
+/// A test that panicked never reaches `cleanup`: its folder and queues are removed here (the
+/// database goes with `TestDb`'s own drop). After `cleanup` the folder is gone and this is a
+/// no-op.
+impl Drop for Platform {
+    fn drop(&mut self) {
+        if !self.temp_dir.exists() {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.temp_dir);
+        let prefix = self.prefix.clone();
+        // A drop cannot await: a private runtime on a thread of its own.
+        let removed = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let queues = consumer_queues();
+            let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
+            runtime.block_on(amqp::cleanup(&prefix, &queues))
+        })
+        .join();
+        if let Ok(Err(err)) = removed {
+            eprintln!("removing the test's queues failed: {err:#}");
+        }
     }
 }
 
