@@ -12,11 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use igny8_proto::{
-    ai::v1::SubmitJobRequest,
-    billing::v1::GrantRequest,
-    planner::v1::{BulkCreateKeywordsRequest, KeywordInput},
-};
+use igny8_proto::{ai::v1::SubmitJobRequest, billing::v1::GrantRequest, planner::v1::KeywordInput};
 use igny8_test_support::{amqp, broker::BrokerProxy};
 use rand::Rng as _;
 use uuid::Uuid;
@@ -135,25 +131,7 @@ async fn every_job_ends_and_is_settled_once_through_killed_workers_and_a_broker_
             ..KeywordInput::default()
         })
         .collect();
-    platform
-        .planner()
-        .bulk_create_keywords(bearer(
-            BulkCreateKeywordsRequest {
-                site_id: tenant.site_a.clone(),
-                sector_id: tenant.sector_a1.clone(),
-                keywords,
-            },
-            &tenant.owner,
-        ))
-        .await
-        .expect("keywords");
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id::text FROM planner.keywords WHERE sector_id = $1::uuid ORDER BY keyword",
-    )
-    .bind(&tenant.sector_a1)
-    .fetch_all(&platform.planner_pool)
-    .await
-    .unwrap();
+    let ids = platform.add_keywords(&tenant, keywords).await;
     assert_eq!(ids.len(), JOBS * KEYWORDS_PER_JOB);
 
     // The API in-process; the workers as processes we can SIGKILL.
@@ -396,29 +374,17 @@ async fn a_terminated_worker_finishes_its_running_job_first() {
     api_config.role = ai_svc::Role::Api;
     platform.spawn_ai(api_config).await;
     let tenant = platform.tenant().await;
-    platform
-        .planner()
-        .bulk_create_keywords(bearer(
-            BulkCreateKeywordsRequest {
-                site_id: tenant.site_a.clone(),
-                sector_id: tenant.sector_a1.clone(),
-                keywords: (0..3)
-                    .map(|i| KeywordInput {
-                        keyword: format!("graceful {i}"),
-                        ..KeywordInput::default()
-                    })
-                    .collect(),
-            },
-            &tenant.owner,
-        ))
-        .await
-        .expect("keywords");
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id::text FROM planner.keywords WHERE sector_id = $1::uuid")
-            .bind(&tenant.sector_a1)
-            .fetch_all(&platform.planner_pool)
-            .await
-            .unwrap();
+    let ids = platform
+        .add_keywords(
+            &tenant,
+            (0..3)
+                .map(|i| KeywordInput {
+                    keyword: format!("graceful {i}"),
+                    ..KeywordInput::default()
+                })
+                .collect(),
+        )
+        .await;
     // The provider takes 3 s: long enough to signal the worker mid-call.
     platform.fake.set_delay(Duration::from_secs(3));
     let mut worker = WorkerProcess::spawn(&platform.worker_env(1, 30));

@@ -12,7 +12,9 @@ use igny8_proto::{
     auth::v1::{self as auth, auth_service_client::AuthServiceClient},
     billing::v1::billing_service_client::BillingServiceClient,
     common::v1::Empty,
-    planner::v1::planner_service_client::PlannerServiceClient,
+    planner::v1::{
+        BulkCreateKeywordsRequest, KeywordInput, planner_service_client::PlannerServiceClient,
+    },
     writer::v1::writer_service_client::WriterServiceClient,
 };
 use igny8_test_support::{amqp, db::TestDb, fake_provider::FakeProvider, keys::TestKeys};
@@ -305,6 +307,32 @@ impl Platform {
 
     pub fn planner(&self) -> PlannerServiceClient<Channel> {
         PlannerServiceClient::new(channel(self.planner_addr))
+    }
+
+    /// Adds `keywords` to the tenant's sector a1 (as its owner) and returns their ids, in the
+    /// order of their keyword text.
+    pub async fn add_keywords(&self, tenant: &Tenant, keywords: Vec<KeywordInput>) -> Vec<String> {
+        let names: Vec<String> = keywords.iter().map(|k| k.keyword.clone()).collect();
+        self.planner()
+            .bulk_create_keywords(bearer(
+                BulkCreateKeywordsRequest {
+                    site_id: tenant.site_a.clone(),
+                    sector_id: tenant.sector_a1.clone(),
+                    keywords,
+                },
+                &tenant.owner,
+            ))
+            .await
+            .expect("keywords");
+        sqlx::query_scalar(
+            "SELECT id::text FROM planner.keywords \
+             WHERE sector_id = $1::uuid AND keyword = ANY($2) ORDER BY keyword",
+        )
+        .bind(&tenant.sector_a1)
+        .bind(&names)
+        .fetch_all(&self.planner_pool)
+        .await
+        .expect("keyword ids")
     }
 
     pub fn writer(&self) -> WriterServiceClient<Channel> {

@@ -9,8 +9,7 @@ use igny8_proto::{
     billing::v1::HoldRequest,
     common::v1::Empty,
     planner::v1::{
-        BulkCreateKeywordsRequest, ClusterFilter, IdeaFilter, IdsRequest, KeywordInput,
-        ListClustersRequest, ListIdeasRequest,
+        ClusterFilter, IdeaFilter, IdsRequest, KeywordInput, ListClustersRequest, ListIdeasRequest,
     },
     writer::v1::{IdRequest, ListImagesRequest},
 };
@@ -29,26 +28,7 @@ async fn keywords(platform: &Platform, tenant: &Tenant, count: usize, tag: &str)
             ..KeywordInput::default()
         })
         .collect();
-    platform
-        .planner()
-        .bulk_create_keywords(bearer(
-            BulkCreateKeywordsRequest {
-                site_id: tenant.site_a.clone(),
-                sector_id: tenant.sector_a1.clone(),
-                keywords,
-            },
-            &tenant.owner,
-        ))
-        .await
-        .expect("keywords");
-    sqlx::query_scalar(
-        "SELECT id::text FROM planner.keywords WHERE sector_id = $1::uuid AND keyword LIKE $2 ORDER BY keyword",
-    )
-    .bind(&tenant.sector_a1)
-    .bind(format!("{tag} %"))
-    .fetch_all(&platform.planner_pool)
-    .await
-    .expect("keyword ids")
+    platform.add_keywords(tenant, keywords).await
 }
 
 async fn submit(
