@@ -42,23 +42,14 @@ impl TestDb {
     }
 }
 
-/// A test that panicked never reaches `cleanup`: the database is dropped here instead, from a
-/// private runtime on a thread of its own (a drop cannot await, and may run inside a runtime).
+/// A test that panicked never reaches `cleanup`: the database is dropped here instead.
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = std::mem::take(&mut self.name);
-        if name.is_empty() {
-            return;
-        }
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(drop_database(&name))
-        })
-        .join();
-        if let Ok(Err(err)) = dropped {
-            eprintln!("dropping the test database failed: {err:#}");
+        if !name.is_empty() {
+            crate::clean_up_in_drop("dropping the test database", async move {
+                drop_database(&name).await
+            });
         }
     }
 }

@@ -27,6 +27,27 @@ pub fn init_tracing() {
     });
 }
 
+/// Runs async clean-up from a `Drop`: on a thread of its own with a private runtime, since a
+/// drop cannot await and may run inside a runtime (also while a test panics). A failure is
+/// printed, not raised: a drop must not panic.
+pub fn clean_up_in_drop<F>(what: &str, cleanup: F)
+where
+    F: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let done = std::thread::spawn(move || -> anyhow::Result<()> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(cleanup)
+    })
+    .join();
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => eprintln!("{what} failed: {err:#}"),
+        Err(_) => eprintln!("{what} panicked"),
+    }
+}
+
 /// A short random tag for names that must not collide across parallel tests.
 pub fn unique_tag() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()

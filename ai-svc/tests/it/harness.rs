@@ -553,19 +553,11 @@ impl Drop for Platform {
         }
         let _ = std::fs::remove_dir_all(&self.temp_dir);
         let prefix = self.prefix.clone();
-        // A drop cannot await: a private runtime on a thread of its own.
-        let removed = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+        igny8_test_support::clean_up_in_drop("removing the test's queues", async move {
             let queues = consumer_queues();
             let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
-            runtime.block_on(amqp::cleanup(&prefix, &queues))
-        })
-        .join();
-        if let Ok(Err(err)) = removed {
-            eprintln!("removing the test's queues failed: {err:#}");
-        }
+            amqp::cleanup(&prefix, &queues).await
+        });
     }
 }
 

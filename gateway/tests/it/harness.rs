@@ -771,31 +771,16 @@ impl Drop for TestApp {
         for task in &self.tasks {
             task.abort();
         }
-        let db = self.db.take();
+        // The database drops itself (TestDb's drop), also when the test panicked.
+        drop(self.db.take());
         let prefix = std::mem::take(&mut self.amqp_prefix);
         let queues = std::mem::take(&mut self.queues);
         if let Some(dir) = self.temp_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
-        // Async cleanup from a synchronous drop: a private runtime on its own thread, so it
-        // also runs when the test panicked.
-        let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                if let Some(db) = db
-                    && let Err(err) = db.cleanup().await
-                {
-                    eprintln!("dropping the test database failed: {err:#}");
-                }
-                let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
-                if let Err(err) = amqp::cleanup(&prefix, &queues).await {
-                    eprintln!("removing test exchanges failed: {err:#}");
-                }
-            });
+        igny8_test_support::clean_up_in_drop("removing test queues and exchanges", async move {
+            let queues: Vec<&str> = queues.iter().map(String::as_str).collect();
+            amqp::cleanup(&prefix, &queues).await
         });
-        let _ = cleanup.join();
     }
 }
