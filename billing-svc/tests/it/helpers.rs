@@ -99,13 +99,18 @@ impl Harness {
 
     /// Builds (migrates, binds, declares its queue) a billing-svc for this platform.
     pub async fn build_billing(&self, settings: BillingArgs, hooks: Hooks) -> Application {
-        let args = ServiceArgs::for_tests(
+        let mut args = ServiceArgs::for_tests(
             &self.db.url,
             &amqp::amqp_url(),
             &self.prefix,
             self.auth_addr,
             &self.keys.service_secret_file,
         );
+        // The concurrency tests send 200 callers at once and watch the balances row through
+        // this same pool; the small test default would leave them queueing for a connection
+        // past the acquire timeout on a loaded machine. These tests run only two services, so
+        // the production default fits the connection budget.
+        args.db.database_max_connections = 10;
         Application::build_with(&args, settings, hooks)
             .await
             .expect("billing-svc builds")
