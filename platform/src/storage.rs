@@ -11,6 +11,7 @@ use std::{
 };
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use object_store::{
     ObjectStore, ObjectStoreExt as _, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem,
     path::Path as StorePath,
@@ -149,17 +150,18 @@ impl FileStore {
 
     /// Writes `bytes` at `file_ref`. Readers never see half a file (a staged file renamed into
     /// place; an S3 object appears whole), and a retried write simply replaces the first.
-    pub async fn put(&self, file_ref: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    /// Takes the bytes by value: an image is handed on, not copied.
+    pub async fn put(&self, file_ref: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
         let path = resolve(file_ref)?;
         self.inner
-            .put(&path, PutPayload::from(bytes.to_vec()))
+            .put(&path, PutPayload::from(bytes))
             .await
             .with_context(|| format!("storing {file_ref} in {}", self.location))?;
         Ok(())
     }
 
     /// The file's bytes, or `None` when there is no such file.
-    pub async fn get(&self, file_ref: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    pub async fn get(&self, file_ref: &str) -> anyhow::Result<Option<Bytes>> {
         let path = resolve(file_ref)?;
         let found = match self.inner.get(&path).await {
             Ok(found) => found,
@@ -173,17 +175,25 @@ impl FileStore {
             .bytes()
             .await
             .with_context(|| format!("reading {file_ref} from {}", self.location))?;
-        Ok(Some(bytes.to_vec()))
+        Ok(Some(bytes))
     }
+}
+
+/// True for a reference the store accepts: relative, made of plain names only (nothing
+/// absolute, no `.` or `..`).
+pub fn is_plain_ref(file_ref: &str) -> bool {
+    !file_ref.is_empty()
+        && Path::new(file_ref)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// Refuses references that are absolute or climb out of the store.
 fn resolve(file_ref: &str) -> anyhow::Result<StorePath> {
-    let plain = !file_ref.is_empty()
-        && Path::new(file_ref)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-    anyhow::ensure!(plain, "invalid file reference {file_ref:?}");
+    anyhow::ensure!(
+        is_plain_ref(file_ref),
+        "invalid file reference {file_ref:?}"
+    );
     StorePath::parse(file_ref).with_context(|| format!("invalid file reference {file_ref:?}"))
 }
 
@@ -209,15 +219,24 @@ mod tests {
     use super::*;
 
     async fn stores_reads_back_and_refuses_escapes(store: &FileStore) {
-        store.put("images/a/b.png", b"png").await.unwrap();
-        assert_eq!(store.get("images/a/b.png").await.unwrap().unwrap(), b"png");
+        store.put("images/a/b.png", b"png".to_vec()).await.unwrap();
+        assert_eq!(
+            store.get("images/a/b.png").await.unwrap().unwrap().as_ref(),
+            b"png"
+        );
         // A retried write replaces the first.
-        store.put("images/a/b.png", b"png2").await.unwrap();
-        assert_eq!(store.get("images/a/b.png").await.unwrap().unwrap(), b"png2");
+        store.put("images/a/b.png", b"png2".to_vec()).await.unwrap();
+        assert_eq!(
+            store.get("images/a/b.png").await.unwrap().unwrap().as_ref(),
+            b"png2"
+        );
         assert!(store.get("images/a/missing.png").await.unwrap().is_none());
         for bad in ["../x", "/etc/passwd", "a/../../x", "", "a//b", "./a"] {
             assert!(store.get(bad).await.is_err(), "{bad} must be refused");
-            assert!(store.put(bad, b"x").await.is_err(), "{bad} must be refused");
+            assert!(
+                store.put(bad, b"x".to_vec()).await.is_err(),
+                "{bad} must be refused"
+            );
         }
     }
 
@@ -252,7 +271,7 @@ mod tests {
         std::fs::write(&secret_file, "not-the-right-secret-at-all").unwrap();
         let wrong = FileStore::open(&args).unwrap();
         assert!(wrong.get("images/a/b.png").await.is_err());
-        assert!(wrong.put("images/a/c.png", b"x").await.is_err());
+        assert!(wrong.put("images/a/c.png", b"x".to_vec()).await.is_err());
         assert!(s3.object("images/a/c.png").is_none());
     }
 

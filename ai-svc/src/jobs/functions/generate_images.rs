@@ -112,7 +112,7 @@ pub async fn run(run: &JobRun<'_>) -> StepResult<Outcome> {
                         );
                         run.state
                             .files
-                            .put(&file_ref, &made.bytes)
+                            .put(&file_ref, made.bytes)
                             .await
                             .map_err(JobError::Transient)?;
                         record.file_ref = file_ref;

@@ -1,14 +1,12 @@
 //! `GET /api/v1/writer/images/{id}/file`: the bytes of a generated image, read from the file
 //! store ai-svc writes to. writer-svc decides whether the caller may see the image at all.
 
-use std::path::{Component, Path};
-
 use axum::{
     extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use igny8_platform::storage::content_type_of;
+use igny8_platform::storage::{content_type_of, is_plain_ref};
 
 use super::{id, writer};
 use crate::{
@@ -45,10 +43,7 @@ pub async fn file(
     // (PATCH), so only plain paths in the caller's own account folder are served: a hand-set
     // reference to another account's file reads as no file at all.
     let account = caller.0.account_id().map_err(|_| no_file())?;
-    let plain = Path::new(&file_ref)
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)));
-    if !plain || !file_ref.starts_with(&format!("images/{account}/")) {
+    if !is_plain_ref(&file_ref) || !file_ref.starts_with(&format!("images/{account}/")) {
         return Err(no_file());
     }
     let bytes = match state.images.get(&file_ref).await {
